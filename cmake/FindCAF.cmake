@@ -1,0 +1,18 @@
+# Debian's libcaf-dev ships neither a CMake config nor a pkg-config file.
+# Provides caf::core, caf::io and caf::openssl imported targets.
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+find_library(CAF_CORE_LIB NAMES caf_core REQUIRED)
+find_library(CAF_IO_LIB NAMES caf_io REQUIRED)
+find_library(CAF_OPENSSL_LIB NAMES caf_openssl REQUIRED)
+if(NOT TARGET caf::core)
+  add_library(caf::core INTERFACE IMPORTED)
+  target_include_directories(caf::core INTERFACE ${CAF_INCLUDE_DIR})
+  target_link_libraries(caf::core INTERFACE ${CAF_CORE_LIB} Threads::Threads)
+  add_library(caf::io INTERFACE IMPORTED)
+  target_link_libraries(caf::io INTERFACE ${CAF_IO_LIB} caf::core)
+  add_library(caf::openssl INTERFACE IMPORTED)
+  target_link_libraries(caf::openssl INTERFACE ${CAF_OPENSSL_LIB} caf::io OpenSSL::SSL)
+endif()
+set(CAF_FOUND TRUE)

@@ -1,0 +1,188 @@
+#include "core/labels.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include <re2/re2.h>
+
+namespace vigil {
+
+namespace {
+
+bool sorted_unique(const std::vector<label>& p) {
+  for (std::size_t i = 1; i < p.size(); ++i)
+    if (!(p[i - 1].name < p[i].name)) return false;
+  return true;
+}
+
+} // namespace
+
+labels::labels(std::vector<label> pairs) {
+  std::stable_sort(pairs.begin(), pairs.end(),
+                   [](const label& a, const label& b) { return a.name < b.name; });
+  // Keep the last of equal names.
+  std::vector<label> out;
+  out.reserve(pairs.size());
+  for (auto& p : pairs) {
+    if (!out.empty() && out.back().name == p.name)
+      out.back() = std::move(p);
+    else
+      out.push_back(std::move(p));
+  }
+  std::erase_if(out, [](const label& l) { return l.value.empty(); });
+  pairs_ = std::move(out);
+}
+
+labels labels::from_sorted(std::vector<label> pairs) {
+  assert(sorted_unique(pairs));
+  labels l;
+  l.pairs_ = std::move(pairs);
+  return l;
+}
+
+std::string_view labels::get(std::string_view name) const noexcept {
+  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
+                             [](const label& l, std::string_view n) { return l.name < n; });
+  if (it != pairs_.end() && it->name == name) return it->value;
+  return {};
+}
+
+bool labels::has(std::string_view name) const noexcept { return !get(name).empty(); }
+
+std::uint64_t labels::hash() const noexcept {
+  std::uint64_t h = 14695981039346656037ULL;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+  };
+  for (const auto& l : pairs_) {
+    mix(l.name);
+    mix(l.value);
+  }
+  // splitmix64 finalizer spreads FNV's weak low bits.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+labels labels::with(std::string_view name, std::string_view value) const {
+  std::vector<label> out;
+  out.reserve(pairs_.size() + 1);
+  bool done = false;
+  for (const auto& l : pairs_) {
+    if (!done && l.name >= name) {
+      if (!value.empty()) out.push_back({std::string(name), std::string(value)});
+      done = true;
+      if (l.name == name) continue;
+    }
+    out.push_back(l);
+  }
+  if (!done && !value.empty()) out.push_back({std::string(name), std::string(value)});
+  return from_sorted(std::move(out));
+}
+
+labels labels::without(const std::vector<std::string>& names) const {
+  std::vector<label> out;
+  out.reserve(pairs_.size());
+  for (const auto& l : pairs_)
+    if (std::find(names.begin(), names.end(), l.name) == names.end()) out.push_back(l);
+  return from_sorted(std::move(out));
+}
+
+labels labels::keep_only(const std::vector<std::string>& names) const {
+  std::vector<label> out;
+  for (const auto& l : pairs_)
+    if (std::find(names.begin(), names.end(), l.name) != names.end()) out.push_back(l);
+  return from_sorted(std::move(out));
+}
+
+labels labels::without_metric_name() const {
+  return without({std::string(metric_name_label)});
+}
+
+std::string escape_label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string labels::to_string() const {
+  std::string out(metric_name());
+  out += '{';
+  bool first = true;
+  for (const auto& l : pairs_) {
+    if (l.name == metric_name_label) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += l.name;
+    out += "=\"";
+    out += escape_label_value(l.value);
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+const char* to_string(match_type t) noexcept {
+  switch (t) {
+    case match_type::equal: return "=";
+    case match_type::not_equal: return "!=";
+    case match_type::regex: return "=~";
+    case match_type::not_regex: return "!~";
+  }
+  return "?";
+}
+
+result<matcher> matcher::make(match_type type, std::string name, std::string value) {
+  matcher m;
+  m.type_ = type;
+  m.name_ = std::move(name);
+  m.value_ = std::move(value);
+  if (type == match_type::regex || type == match_type::not_regex) {
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    opts.set_dot_nl(true); // Prometheus compiles with (?s)
+    auto re = std::make_shared<RE2>("^(?:" + m.value_ + ")$", opts);
+    if (!re->ok())
+      return invalid_argument("invalid regular expression \"" + m.value_ + "\": " + re->error());
+    m.re_ = std::move(re);
+  }
+  return m;
+}
+
+bool matcher::matches(std::string_view v) const {
+  switch (type_) {
+    case match_type::equal: return v == value_;
+    case match_type::not_equal: return v != value_;
+    case match_type::regex: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
+    case match_type::not_regex: return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re_);
+  }
+  return false;
+}
+
+std::string matcher::to_string() const {
+  return name_ + vigil::to_string(type_) + "\"" + escape_label_value(value_) + "\"";
+}
+
+bool matches_all(const matchers& ms, const labels& ls) {
+  for (const auto& m : ms)
+    if (!m.matches(ls.get(m.name()))) return false;
+  return true;
+}
+
+} // namespace vigil

@@ -1,0 +1,93 @@
+// store/shard.hpp - one shard of the series store: one LMDB environment in its
+// own directory holding the series index, postings and XOR chunks.
+//
+// Pure and synchronous: no threads, no actors, no clock (time is an argument).
+// Thread-safety: a shard is used by exactly one owner (the shard actor) at a
+// time; it is not safe to call concurrently. Every method opens and ends its
+// LMDB transaction(s) before returning (env opened with MDB_NOTLS), so the
+// owner may run on different OS threads between calls.
+//
+// Durability: append() returns only after its write transaction committed;
+// with fsync_policy::always the commit is also fsynced. A process kill at any
+// moment loses nothing that append() reported as appended.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/labels.hpp"
+#include "core/sample.hpp"
+#include "core/series.hpp"
+#include "core/status.hpp"
+
+namespace vigil::store {
+
+/// What a commit guarantees on power loss (a process crash loses nothing
+/// committed under any policy: committed pages are in the OS page cache).
+enum class fsync_policy : std::uint8_t {
+  always = 0, ///< fsync every commit: power loss loses nothing acknowledged
+  never = 1,  ///< MDB_NOSYNC; the owner calls sync() periodically: power loss
+              ///< may lose commits since the last sync() (never corrupts)
+};
+
+struct shard_options {
+  std::string dir;                                   ///< created if missing
+  std::uint64_t map_size = std::uint64_t{64} << 30;  ///< LMDB map size (virtual)
+  fsync_policy sync = fsync_policy::always;
+};
+
+struct shard_stats {
+  std::uint64_t series = 0;          ///< series in the index
+  std::uint64_t chunks = 0;          ///< chunk records (sealed + open)
+  std::uint64_t samples_appended = 0;///< since open
+  std::uint64_t bytes_on_disk = 0;   ///< size of data.mdb actually used
+};
+
+class shard {
+public:
+  /// Opens (creating if needed) the shard in `opts.dir`. Returns corruption
+  /// when the directory holds an unknown format version, io_error when LMDB
+  /// cannot open it. Does not read all data: cost is independent of size.
+  static result<std::unique_ptr<shard>> open(const shard_options& opts);
+
+  ~shard();
+  shard(const shard&) = delete;
+  shard& operator=(const shard&) = delete;
+
+  /// Appends every series' samples in one write transaction. Samples with a
+  /// timestamp equal to the series' newest are counted as duplicates and
+  /// skipped; older ones are counted as out_of_order and skipped. Each
+  /// series' samples must be in ascending time order within the batch.
+  /// On error nothing of the batch is committed.
+  result<append_stats> append(const write_batch& batch);
+
+  /// All series matching every matcher (at least one matcher must not match
+  /// the empty string) with their samples inside `range`; series without
+  /// samples in range are omitted. Sorted by labels.
+  result<std::vector<series>> select(const matchers& ms, time_range range) const;
+
+  /// Label sets of matching series that have samples in `range`, sorted.
+  result<std::vector<labels>> series_labels(const matchers& ms, time_range range) const;
+
+  /// Sorted unique label names of matching series (all series if `ms` empty).
+  result<std::vector<std::string>> label_names(const matchers& ms, time_range range) const;
+
+  /// Sorted unique values of label `name` over matching series (all if empty).
+  result<std::vector<std::string>> label_values(std::string_view name, const matchers& ms,
+                                                time_range range) const;
+
+  /// Flushes to disk (mdb_env_sync). Needed only under fsync_policy::never.
+  status sync();
+
+  shard_stats stats() const;
+
+private:
+  struct impl;
+  explicit shard(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace vigil::store
