@@ -1,0 +1,29 @@
+// actors/defaults.hpp - tunables of the actor layer, each with its reason.
+#pragma once
+
+#include <chrono>
+
+namespace vigil::defaults {
+
+/// How long the router waits for a shard's commit. A durable LMDB commit takes
+/// ~0.5 ms on a quiet disk; 5 s covers fsync stalls and a loaded machine
+/// while still failing a dead remote shard well before client timeouts (30 s
+/// in Prometheus' remote write).
+inline constexpr std::chrono::milliseconds ingest_timeout{5000};
+
+/// Default PromQL timeout: the design document's "Query Execution: 5s".
+inline constexpr std::chrono::milliseconds query_timeout{5000};
+
+/// Metadata requests (series, labels) fan out like queries.
+inline constexpr std::chrono::milliseconds metadata_timeout{5000};
+
+/// First and largest delay before respawning a crashed shard: quick enough
+/// that a transient failure costs milliseconds, bounded so a failing disk
+/// does not spin.
+inline constexpr std::chrono::milliseconds respawn_min{100};
+inline constexpr std::chrono::milliseconds respawn_max{30000};
+
+/// Reconnect period towards a peer node that serves shards.
+inline constexpr std::chrono::milliseconds peer_retry{1000};
+
+} // namespace vigil::defaults

@@ -1,0 +1,130 @@
+#include "actors/node.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/router_actor.hpp"
+#include "actors/shard_actor.hpp"
+
+namespace vigil {
+
+bool node_options::is_local(std::uint32_t id) const {
+  return local_shards.empty() ||
+         std::find(local_shards.begin(), local_shards.end(), id) != local_shards.end();
+}
+
+std::string node_options::shard_dir(std::uint32_t id) const {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "/shard-%03u", id);
+  return data_dir + buf;
+}
+
+namespace {
+
+using node_ptr = node_actor::stateful_pointer<node_state>;
+
+void broadcast(node_ptr self) {
+  auto& st = self->state;
+  ++st.table.epoch;
+  if (st.router) self->send(st.router, atom::shards_v, st.table);
+  if (st.queries) self->send(st.queries, atom::shards_v, st.table);
+}
+
+void spawn_shard(node_ptr self, std::uint32_t id) {
+  const auto& o = self->state.opts;
+  shard_actor_options so;
+  so.id = id;
+  so.store = {o.shard_dir(id), o.map_size, o.sync};
+  so.sync_interval = o.sync_interval;
+  shard_actor h = o.detached_shards ? self->spawn<caf::monitored + caf::detached>(shard_impl, so)
+                                    : self->spawn<caf::monitored>(shard_impl, so);
+  self->state.table.shards[id] = h;
+}
+
+void spawn_router(node_ptr self) {
+  self->state.router = self->spawn<caf::monitored>(router_impl, self->state.table,
+                                                   self->state.opts.ingest_timeout);
+}
+
+void spawn_queries(node_ptr self) {
+  self->state.queries = self->spawn<caf::monitored>(query_service_impl, self->state.table,
+                                                    self->state.opts.query);
+}
+
+/// A child went down: respawn what is ours, forget what was a peer's.
+void on_down(node_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  if (st.router && dm.source == st.router.address()) return spawn_router(self);
+  if (st.queries && dm.source == st.queries.address()) return spawn_queries(self);
+  for (std::uint32_t id = 0; id < st.table.shards.size(); ++id) {
+    auto& h = st.table.shards[id];
+    if (!h || dm.source != h.address()) continue;
+    h = nullptr;
+    broadcast(self);
+    if (!st.opts.is_local(id)) return; // the peer actor reconnects
+    auto delay = st.backoff[id];
+    st.backoff[id] = std::min(delay * 2, defaults::respawn_max);
+    std::fprintf(stderr, "vigil: shard %u went down (%s); respawning in %lld ms\n", id,
+                 caf::to_string(dm.reason).c_str(), static_cast<long long>(delay.count()));
+    self->delayed_send(self, delay, atom::tick_v, id);
+    return;
+  }
+}
+
+} // namespace
+
+node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
+  auto& st = self->state;
+  st.opts = std::move(opts);
+  st.table.shards.resize(st.opts.shard_count);
+  st.backoff.assign(st.opts.shard_count, defaults::respawn_min);
+  for (std::uint32_t id = 0; id < st.opts.shard_count; ++id)
+    if (st.opts.is_local(id)) spawn_shard(self, id);
+  spawn_router(self);
+  spawn_queries(self);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  // Shutdown: stop the children first (shards flush and close LMDB).
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    auto& s = self->state;
+    for (std::uint32_t id = 0; id < s.table.shards.size(); ++id)
+      if (s.table.shards[id] && s.opts.is_local(id)) self->send_exit(s.table.shards[id], em.reason);
+    if (s.router) self->send_exit(s.router, em.reason);
+    if (s.queries) self->send_exit(s.queries, em.reason);
+    self->quit(em.reason);
+  });
+  return {
+    [=](atom::get, atom::shards) { return self->state.table; },
+    [=](atom::get, atom::peer) {
+      shard_table served = self->state.table;
+      for (std::uint32_t id = 0; id < served.shards.size(); ++id)
+        if (!self->state.opts.is_local(id)) served.shards[id] = nullptr;
+      return served;
+    },
+    [=](atom::get, atom::write) { return self->state.router; },
+    [=](atom::get, atom::query) { return self->state.queries; },
+    [=](atom::peer, const shard_table& remote) {
+      auto& table = self->state.table;
+      for (std::uint32_t id = 0; id < remote.shards.size() && id < table.shards.size(); ++id) {
+        if (!remote.shards[id] || self->state.opts.is_local(id)) continue;
+        table.shards[id] = remote.shards[id];
+        self->monitor(remote.shards[id]);
+      }
+      broadcast(self);
+    },
+    [=](atom::status) {
+      const auto& s = self->state.table.shards;
+      return std::all_of(s.begin(), s.end(), [](const shard_actor& h) { return bool(h); });
+    },
+    [=](atom::tick, std::uint32_t id) {
+      if (self->state.table.shards[id]) return;
+      spawn_shard(self, id);
+      broadcast(self);
+    },
+  };
+}
+
+} // namespace vigil

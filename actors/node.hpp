@@ -1,0 +1,50 @@
+// actors/node.hpp - the node supervisor: spawns and monitors the local shard
+// actors, the router and the query service; respawns a crashed child (with
+// backoff for shards); merges shards served by peer nodes into the shard
+// table and tells the router and query service about every change.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/defaults.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/query_actor.hpp"
+#include "store/shard.hpp"
+
+namespace vigil {
+
+struct node_options {
+  std::string data_dir = "data";
+  std::uint32_t shard_count = 8;
+  /// Shards this node serves itself; empty means all.
+  std::vector<std::uint32_t> local_shards;
+  store::fsync_policy sync = store::fsync_policy::always;
+  std::chrono::milliseconds sync_interval{1000};
+  std::uint64_t map_size = std::uint64_t{64} << 30;
+  /// Run shards on their own threads (production). Off under the test
+  /// coordinator, which drives every actor itself.
+  bool detached_shards = true;
+  std::chrono::milliseconds ingest_timeout = defaults::ingest_timeout;
+  query_settings query;
+
+  bool is_local(std::uint32_t id) const;
+  /// data_dir/shard-NNN
+  std::string shard_dir(std::uint32_t id) const;
+};
+
+struct node_state {
+  node_options opts;
+  shard_table table;
+  std::vector<std::chrono::milliseconds> backoff; ///< per local shard
+  router_actor router;
+  query_service_actor queries;
+  static inline const char* name = "vigil.node";
+};
+
+node_actor::behavior_type node_impl(node_actor::stateful_pointer<node_state> self,
+                                    node_options opts);
+
+} // namespace vigil

@@ -1,0 +1,78 @@
+#include "actors/router_actor.hpp"
+
+#include <memory>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "messages/series_codec.hpp"
+
+namespace vigil {
+
+std::vector<write_batch> split_by_shard(write_batch&& batch, std::uint32_t n) {
+  std::vector<write_batch> parts(n);
+  for (auto& s : batch.items) parts[shard_of(s.lbls, n)].items.push_back(std::move(s));
+  return parts;
+}
+
+namespace {
+
+/// Gathers the acks of one write; answers once every part is in or at the
+/// first failure.
+struct write_gather {
+  caf::typed_response_promise<messages::ingest_ack> promise;
+  messages::ingest_ack sum;
+  std::size_t pending = 0;
+  bool failed = false;
+};
+
+} // namespace
+
+router_actor::behavior_type router_impl(router_actor::stateful_pointer<router_state> self,
+                                        shard_table table, std::chrono::milliseconds timeout) {
+  self->state.table = std::move(table);
+  self->state.timeout = timeout;
+  return {
+    [=](atom::write, messages::ingest_request& req) -> caf::result<messages::ingest_ack> {
+      const auto& shards = self->state.table.shards;
+      if (shards.empty()) return to_error(unavailable("no shards configured"));
+      auto parts = split_by_shard(std::move(req.batch), static_cast<std::uint32_t>(shards.size()));
+      auto g = std::make_shared<write_gather>();
+      g->promise = self->make_response_promise<messages::ingest_ack>();
+      for (std::uint32_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].items.empty()) continue;
+        if (!shards[i]) {
+          g->promise.deliver(to_error(unavailable("shard " + std::to_string(i) + " is unavailable")));
+          return g->promise;
+        }
+      }
+      for (std::uint32_t i = 0; i < parts.size(); ++i) {
+        if (parts[i].items.empty()) continue;
+        ++g->pending;
+        messages::series_payload p{messages::encode_series_set(parts[i].items)};
+        self->request(shards[i], self->state.timeout, atom::write_v, std::move(p))
+          .then(
+            [=](const messages::ingest_ack& ack) {
+              g->sum += ack;
+              if (--g->pending == 0 && !g->failed) g->promise.deliver(g->sum);
+            },
+            [=](caf::error& err) {
+              if (g->failed) return;
+              g->failed = true;
+              auto st = to_status(err);
+              g->promise.deliver(to_error(
+                {st.code(), "shard " + std::to_string(i) + " did not commit: " + st.message()}));
+            });
+      }
+      if (g->pending == 0) g->promise.deliver(g->sum);
+      return g->promise;
+    },
+    [=](atom::shards, shard_table& t) {
+      if (t.epoch >= self->state.table.epoch) self->state.table = std::move(t);
+    },
+  };
+}
+
+} // namespace vigil

@@ -1,0 +1,90 @@
+#include "actors/shard_actor.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "messages/series_codec.hpp"
+
+namespace vigil {
+
+namespace {
+
+using messages::select_request;
+using messages::series_payload;
+using messages::string_list;
+
+template <class T>
+caf::result<T> fail(const status& st) {
+  return caf::result<T>{to_error(st)};
+}
+
+caf::result<string_list> to_reply(result<std::vector<std::string>> r) {
+  if (!r) return fail<string_list>(r.error());
+  return string_list{std::move(*r)};
+}
+
+} // namespace
+
+shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state> self,
+                                      shard_actor_options opts) {
+  self->state.id = opts.id;
+  auto opened = store::shard::open(opts.store);
+  if (!opened) {
+    self->quit(to_error(opened.error()));
+    return shard_actor::behavior_type::make_empty_behavior();
+  }
+  self->state.store = std::move(*opened);
+  if (opts.store.sync == store::fsync_policy::never)
+    self->delayed_send(self, opts.sync_interval, atom::sync_v);
+  auto interval = opts.sync_interval;
+  return {
+    [=](atom::write, const series_payload& p) -> caf::result<messages::ingest_ack> {
+      auto batch = messages::decode_series_set(p.bytes);
+      if (!batch) return fail<messages::ingest_ack>(batch.error());
+      auto r = self->state.store->append(write_batch{std::move(*batch)});
+      if (!r) return fail<messages::ingest_ack>(r.error());
+      return messages::ingest_ack::from(*r);
+    },
+    [=](atom::select, const select_request& req) -> caf::result<series_payload> {
+      auto ms = messages::to_matchers(req.matchers);
+      if (!ms) return fail<series_payload>(ms.error());
+      auto r = self->state.store->select(*ms, messages::range_of(req));
+      if (!r) return fail<series_payload>(r.error());
+      return series_payload{messages::encode_series_set(*r)};
+    },
+    [=](atom::series, const select_request& req) -> caf::result<series_payload> {
+      auto ms = messages::to_matchers(req.matchers);
+      if (!ms) return fail<series_payload>(ms.error());
+      auto r = self->state.store->series_labels(*ms, messages::range_of(req));
+      if (!r) return fail<series_payload>(r.error());
+      std::vector<series> out;
+      out.reserve(r->size());
+      for (auto& l : *r) out.push_back({std::move(l), {}});
+      return series_payload{messages::encode_series_set(out)};
+    },
+    [=](atom::label_names, const select_request& req) -> caf::result<string_list> {
+      auto ms = messages::to_matchers(req.matchers);
+      if (!ms) return fail<string_list>(ms.error());
+      return to_reply(self->state.store->label_names(*ms, messages::range_of(req)));
+    },
+    [=](atom::label_values, const std::string& name,
+        const select_request& req) -> caf::result<string_list> {
+      auto ms = messages::to_matchers(req.matchers);
+      if (!ms) return fail<string_list>(ms.error());
+      return to_reply(self->state.store->label_values(name, *ms, messages::range_of(req)));
+    },
+    [=](atom::stats) {
+      auto s = self->state.store->stats();
+      return messages::shard_stats_msg{self->state.id, s.series, s.chunks, s.samples_appended,
+                                       s.bytes_on_disk};
+    },
+    [=](atom::sync) {
+      if (auto st = self->state.store->sync(); !st) return self->quit(to_error(st));
+      self->delayed_send(self, interval, atom::sync_v);
+    },
+  };
+}
+
+} // namespace vigil

@@ -1,0 +1,40 @@
+// actors/shard_actor.hpp - a thin actor around one store::shard.
+//
+// Each handler decodes the message, calls the store and replies. The store's
+// LMDB transactions begin and end inside one handler (MDB_NOTLS), so CAF may
+// run the actor on any worker thread. Spawn it detached in production: a
+// commit may fsync.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "actors/interfaces.hpp"
+#include "store/shard.hpp"
+
+namespace vigil {
+
+struct shard_actor_options {
+  std::uint32_t id = 0;
+  store::shard_options store;
+  /// Flush period under fsync_policy::never (bounds what a power loss loses).
+  std::chrono::milliseconds sync_interval{1000};
+};
+
+struct shard_state {
+  std::unique_ptr<store::shard> store;
+  std::uint32_t id = 0;
+  /// Flushes before the environment closes (shutdown under fsync never).
+  ~shard_state() {
+    if (store) (void)store->sync();
+  }
+  static inline const char* name = "vigil.shard";
+};
+
+/// Opens the store; on failure the actor quits with that error, for its
+/// supervisor to handle.
+shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state> self,
+                                      shard_actor_options opts);
+
+} // namespace vigil

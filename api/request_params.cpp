@@ -1,0 +1,72 @@
+#include "api/request_params.hpp"
+
+namespace vigil::api {
+
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+std::string url_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+void add_pairs(std::string_view s, std::vector<std::pair<std::string, std::string>>& out) {
+  while (!s.empty()) {
+    auto amp = s.find('&');
+    auto item = s.substr(0, amp);
+    s = amp == std::string_view::npos ? std::string_view{} : s.substr(amp + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos)
+      out.emplace_back(url_decode(item), std::string{});
+    else
+      out.emplace_back(url_decode(item.substr(0, eq)), url_decode(item.substr(eq + 1)));
+  }
+}
+
+} // namespace
+
+request_params request_params::from(std::string_view query_string, std::string_view content_type,
+                                    std::string_view body) {
+  request_params p;
+  add_pairs(query_string, p.pairs_);
+  if (content_type.starts_with("application/x-www-form-urlencoded")) add_pairs(body, p.pairs_);
+  return p;
+}
+
+std::string_view request_params::get(std::string_view name) const {
+  for (const auto& [k, v] : pairs_)
+    if (k == name) return v;
+  return {};
+}
+
+std::vector<std::string> request_params::get_all(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : pairs_)
+    if (k == name) out.push_back(v);
+  return out;
+}
+
+} // namespace vigil::api

@@ -1,0 +1,36 @@
+// api/request_params.hpp - the parameters of one API request: the query
+// string plus, for form POSTs, the body (as Prometheus accepts both).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/prom_json.hpp"
+
+namespace vigil::api {
+
+/// Splits "/path?query" into ("/path", "query").
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+/// Decodes %XX escapes and '+' (as space).
+std::string url_decode(std::string_view s);
+
+class request_params {
+public:
+  /// Parses the query string, and the body when `content_type` is
+  /// application/x-www-form-urlencoded.
+  static request_params from(std::string_view query_string, std::string_view content_type,
+                             std::string_view body);
+
+  /// The first value of `name`, or "" when absent.
+  std::string_view get(std::string_view name) const;
+  /// Every value of `name` (e.g. match[]), in order.
+  std::vector<std::string> get_all(std::string_view name) const;
+
+private:
+  std::vector<std::pair<std::string, std::string>> pairs_;
+};
+
+} // namespace vigil::api

@@ -1,0 +1,128 @@
+// vigil serve: runs one node until SIGTERM/SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/api_bridge.hpp"
+#include "actors/node.hpp"
+#include "api/http_server.hpp"
+#include "api/routes.hpp"
+#include "cli/commands.hpp"
+#include "cli/config.hpp"
+#include "cluster/peer_actor.hpp"
+
+namespace vigil::cli {
+
+namespace {
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "vigil: %s\n", msg.c_str());
+  return 1;
+}
+
+result<vigil_config> load(const serve_flags& f) {
+  std::string text;
+  if (!f.config_file.empty()) {
+    std::ifstream in(f.config_file);
+    if (!in) return io_error("cannot read config file '" + f.config_file + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto c = load_config(text);
+  if (!c) return c;
+  if (!f.data_dir.empty()) c->node.data_dir = f.data_dir;
+  if (!f.http_listen.empty()) {
+    auto ep = parse_endpoint(f.http_listen);
+    if (!ep) return invalid_argument("--http-listen: " + ep.error().message());
+    c->http.host = ep->host;
+    c->http.port = ep->port;
+  }
+  return c;
+}
+
+/// Asks the node for its router and query service (blocking; main thread).
+result<api_handles> handles_of(caf::actor_system& sys, const node_actor& node) {
+  caf::scoped_actor self{sys};
+  api_handles h{node, nullptr, nullptr};
+  status st;
+  self->request(node, std::chrono::seconds(10), atom::get_v, atom::write_v)
+    .receive([&](router_actor& r) { h.router = r; },
+             [&](caf::error& e) { st = unavailable("node did not start: " + sys.render(e)); });
+  if (!st) return st;
+  self->request(node, std::chrono::seconds(10), atom::get_v, atom::query_v)
+    .receive([&](query_service_actor& q) { h.queries = q; },
+             [&](caf::error& e) { st = unavailable("node did not start: " + sys.render(e)); });
+  if (!st) return st;
+  return h;
+}
+
+int run(const vigil_config& c, const sigset_t& signals) {
+  caf::actor_system_config cfg;
+  apply_to_caf(c, cfg);
+  caf::actor_system sys{cfg};
+  auto node = sys.spawn(node_impl, c.node);
+  auto handles = handles_of(sys, node);
+  if (!handles) return fail(handles.error().message());
+  auto bridge = sys.spawn(api_bridge_impl, *handles);
+  std::vector<peer_actor> peers;
+  auto stop_all = [&] {
+    for (auto& p : peers) caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(bridge, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  };
+  if (c.cluster_listen.port != 0) {
+    auto port = sys.middleman().publish(node, c.cluster_listen.port, c.cluster_listen.host.c_str(), true);
+    if (!port) {
+      stop_all();
+      return fail("cannot serve shards on " + c.cluster_listen.host + ":" +
+                  std::to_string(c.cluster_listen.port) + ": " + sys.render(port.error()));
+    }
+    std::printf("vigil: serving shards to peers on %s:%u\n", c.cluster_listen.host.c_str(), unsigned{*port});
+  }
+  for (const auto& p : c.peers)
+    peers.push_back(sys.spawn<caf::detached>(cluster::peer_impl, node, cluster::peer_options{p.host, p.port}));
+  api::http_server http;
+  auto port = http.start(c.http, api::make_routes(sys, bridge, c.api));
+  if (!port) {
+    stop_all();
+    return fail(port.error().message());
+  }
+  std::printf("vigil: node up; %u shards in %s (fsync: %s)\n", c.node.shard_count,
+              c.node.data_dir.c_str(), c.node.sync == store::fsync_policy::always ? "always" : "never");
+  std::printf("vigil: API listening on http://%s:%u/ (Prometheus API under /api/v1, ingest at /v1/metrics)\n",
+              c.http.host.c_str(), unsigned{*port});
+  std::printf("vigil: ready check: curl http://%s:%u/-/ready\n", c.http.host.c_str(), unsigned{*port});
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::printf("vigil: signal %d, shutting down\n", sig);
+  std::fflush(stdout);
+  http.stop();
+  stop_all();
+  return 0; // ~actor_system waits for every actor: shards flush and close LMDB
+}
+
+} // namespace
+
+int cmd_serve(const serve_flags& f) {
+  // Block the signals before CAF starts its threads, so sigwait gets them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto c = load(f);
+  if (!c) return fail(c.error().message());
+  return run(*c, signals);
+}
+
+} // namespace vigil::cli

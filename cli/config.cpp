@@ -1,0 +1,173 @@
+#include "cli/config.hpp"
+
+#include <charconv>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "actors/type_ids.hpp"
+#include "api/request_params.hpp"
+
+namespace vigil::cli {
+
+result<endpoint> parse_endpoint(std::string_view s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return invalid_argument("expected host:port, got '" + std::string(s) + "'");
+  auto host = s.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned port = 0;
+  auto ps = s.substr(colon + 1);
+  auto [p, ec] = std::from_chars(ps.data(), ps.data() + ps.size(), port);
+  if (ec != std::errc{} || p != ps.data() + ps.size() || port > 65535)
+    return invalid_argument("invalid port in '" + std::string(s) + "'");
+  return endpoint{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+result<std::vector<std::uint32_t>> parse_shard_list(std::string_view s, std::uint32_t count) {
+  std::vector<std::uint32_t> out;
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    auto item = s.substr(0, comma);
+    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    unsigned lo = 0, hi = 0;
+    auto dash = item.find('-');
+    auto num = [](std::string_view v, unsigned& x) {
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+      return ec == std::errc{} && p == v.data() + v.size();
+    };
+    bool ok = dash == std::string_view::npos ? num(item, lo) && num(item, hi)
+                                             : num(item.substr(0, dash), lo) && num(item.substr(dash + 1), hi);
+    if (!ok || lo > hi || hi >= count)
+      return invalid_argument("invalid shard range '" + std::string(item) + "' (shards are 0-" +
+                              std::to_string(count - 1) + ")");
+    for (unsigned i = lo; i <= hi; ++i) out.push_back(i);
+  }
+  return out;
+}
+
+namespace {
+
+/// Reads `node[key]` into `out` when present; errors name "section.key".
+template <class T>
+status read(const YAML::Node& sec, const char* section, const char* key, T& out) {
+  auto n = sec[key];
+  if (!n || n.IsNull()) return status::ok();
+  try {
+    out = n.as<T>();
+  } catch (const YAML::Exception&) {
+    return invalid_argument(std::string(section) + "." + key + ": invalid value '" +
+                            YAML::Dump(n) + "'");
+  }
+  return status::ok();
+}
+
+status read_duration(const YAML::Node& sec, const char* section, const char* key,
+                     std::chrono::milliseconds& out) {
+  std::string s;
+  VIGIL_TRY(read(sec, section, key, s));
+  if (s.empty()) return status::ok();
+  auto d = api::parse_duration_param(s);
+  if (!d || *d <= 0)
+    return invalid_argument(std::string(section) + "." + key + ": invalid duration '" + s + "'");
+  out = std::chrono::milliseconds(*d);
+  return status::ok();
+}
+
+status apply(const YAML::Node& root, vigil_config& c) {
+  if (!root || root.IsNull()) return status::ok();
+  if (!root.IsMap()) return invalid_argument("configuration must be a YAML mapping");
+  if (auto h = root["http"]) {
+    std::string listen;
+    VIGIL_TRY(read(h, "http", "listen", listen));
+    if (!listen.empty()) {
+      auto ep = parse_endpoint(listen);
+      if (!ep) return invalid_argument("http.listen: " + ep.error().message());
+      c.http.host = ep->host;
+      c.http.port = ep->port;
+    }
+    VIGIL_TRY(read(h, "http", "threads", c.http.threads));
+    VIGIL_TRY(read(h, "http", "max_body_bytes", c.http.max_body_bytes));
+  }
+  if (auto s = root["storage"]) {
+    VIGIL_TRY(read(s, "storage", "data_dir", c.node.data_dir));
+    VIGIL_TRY(read(s, "storage", "shards", c.node.shard_count));
+    if (c.node.shard_count == 0 || c.node.shard_count > 4096)
+      return invalid_argument("storage.shards: must be between 1 and 4096");
+    std::string fsync;
+    VIGIL_TRY(read(s, "storage", "fsync", fsync));
+    if (fsync == "always") c.node.sync = store::fsync_policy::always;
+    else if (fsync == "never") c.node.sync = store::fsync_policy::never;
+    else if (!fsync.empty()) return invalid_argument("storage.fsync: expected 'always' or 'never', got '" + fsync + "'");
+    VIGIL_TRY(read_duration(s, "storage", "sync_interval", c.node.sync_interval));
+    std::uint64_t gb = 0;
+    VIGIL_TRY(read(s, "storage", "map_size_gb", gb));
+    if (gb > 0) c.node.map_size = gb << 30;
+  }
+  if (auto i = root["ingest"]) VIGIL_TRY(read_duration(i, "ingest", "timeout", c.node.ingest_timeout));
+  if (auto q = root["query"]) {
+    VIGIL_TRY(read_duration(q, "query", "timeout", c.node.query.timeout));
+    std::chrono::milliseconds lookback{c.node.query.eval.lookback_delta};
+    VIGIL_TRY(read_duration(q, "query", "lookback_delta", lookback));
+    c.node.query.eval.lookback_delta = lookback.count();
+    VIGIL_TRY(read(q, "query", "max_samples", c.node.query.eval.max_samples));
+  }
+  if (auto cl = root["cluster"]) {
+    std::string listen, local;
+    VIGIL_TRY(read(cl, "cluster", "listen", listen));
+    if (!listen.empty()) {
+      auto ep = parse_endpoint(listen);
+      if (!ep) return invalid_argument("cluster.listen: " + ep.error().message());
+      c.cluster_listen = *ep;
+    }
+    VIGIL_TRY(read(cl, "cluster", "local_shards", local));
+    if (!local.empty()) {
+      auto ids = parse_shard_list(local, c.node.shard_count);
+      if (!ids) return invalid_argument("cluster.local_shards: " + ids.error().message());
+      c.node.local_shards = std::move(*ids);
+    }
+    std::vector<std::string> peers;
+    VIGIL_TRY(read(cl, "cluster", "peers", peers));
+    c.peers.clear();
+    for (const auto& p : peers) {
+      auto ep = parse_endpoint(p);
+      if (!ep) return invalid_argument("cluster.peers: " + ep.error().message());
+      c.peers.push_back(*ep);
+    }
+  }
+  if (auto r = root["runtime"]) VIGIL_TRY(read(r, "runtime", "scheduler_threads", c.scheduler_threads));
+  return status::ok();
+}
+
+} // namespace
+
+result<vigil_config> load_config(const std::string& user_yaml) {
+  vigil_config c;
+  try {
+    {
+      auto st = apply(YAML::Load(embedded_defaults()), c);
+      if (!st) return invalid_argument("embedded defaults: " + st.message());
+    }
+    if (!user_yaml.empty()) {
+      auto st = apply(YAML::Load(user_yaml), c);
+      if (!st) return st;
+    }
+  } catch (const YAML::Exception& e) {
+    return invalid_argument(std::string("invalid YAML: ") + e.what());
+  }
+  c.api.query_timeout = c.node.query.timeout;
+  return c;
+}
+
+void apply_to_caf(const vigil_config& c, caf::actor_system_config& cfg) {
+  register_types(cfg);
+  cfg.set("scheduler.max-threads", c.scheduler_threads);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  // Detect dead or hung peers in bounded time (both sides must agree).
+  cfg.set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds(500)});
+  cfg.set("middleman.connection-timeout", caf::timespan{std::chrono::seconds(5)});
+  cfg.load<caf::io::middleman>();
+}
+
+} // namespace vigil::cli

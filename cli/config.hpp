@@ -1,0 +1,50 @@
+// cli/config.hpp - vigil's configuration: the embedded defaults
+// (configs/vigil.yaml) overlaid by a user file and command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/node.hpp"
+#include "api/http_server.hpp"
+#include "api/routes.hpp"
+#include "core/status.hpp"
+
+namespace caf {
+class actor_system_config;
+}
+
+namespace vigil::cli {
+
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct vigil_config {
+  api::http_options http;
+  api::api_settings api;
+  node_options node;
+  endpoint cluster_listen;       ///< port 0: not published
+  std::vector<endpoint> peers;
+  int scheduler_threads = 2;
+};
+
+/// The text of configs/vigil.yaml as compiled into the binary.
+const char* embedded_defaults();
+
+/// Parses "host:port" ("[::1]:9201" for IPv6); invalid_argument otherwise.
+result<endpoint> parse_endpoint(std::string_view s);
+
+/// Parses "0-3,5" into shard ids below `count`.
+result<std::vector<std::uint32_t>> parse_shard_list(std::string_view s, std::uint32_t count);
+
+/// Loads the embedded defaults, then overlays `user_yaml` (may be empty).
+/// Errors name the key: "storage.shards: expected a positive integer".
+result<vigil_config> load_config(const std::string& user_yaml);
+
+/// Applies vigil's settings to a CAF config and registers message types.
+void apply_to_caf(const vigil_config& c, caf::actor_system_config& cfg);
+
+} // namespace vigil::cli
