@@ -5,6 +5,7 @@
 #include "api/http_server.hpp"
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/dispatch.hpp>
@@ -52,8 +53,8 @@ private:
     if (ec == http::error::body_limit) {
       keep_alive_ = false;
       return write({413, "application/json",
-                    R"({"status":"error","errorType":"bad_data","error":"request body exceeds )" +
-                      std::to_string(max_body_) + R"( bytes (http.max_body_bytes)"})",
+                    "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"request body "
+                    "exceeds " + std::to_string(max_body_) + " bytes (http.max_body_bytes)\"}",
                     {}});
     }
     if (ec) return close();

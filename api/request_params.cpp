@@ -30,29 +30,13 @@ std::string url_decode(std::string_view s) {
   return out;
 }
 
-namespace {
-
-void add_pairs(std::string_view s, std::vector<std::pair<std::string, std::string>>& out) {
-  while (!s.empty()) {
-    auto amp = s.find('&');
-    auto item = s.substr(0, amp);
-    s = amp == std::string_view::npos ? std::string_view{} : s.substr(amp + 1);
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos)
-      out.emplace_back(url_decode(item), std::string{});
-    else
-      out.emplace_back(url_decode(item.substr(0, eq)), url_decode(item.substr(eq + 1)));
-  }
-}
-
-} // namespace
 
 request_params request_params::from(std::string_view query_string, std::string_view content_type,
                                     std::string_view body) {
   request_params p;
-  add_pairs(query_string, p.pairs_);
-  if (content_type.starts_with("application/x-www-form-urlencoded")) add_pairs(body, p.pairs_);
+  p.pairs_ = parse_form(query_string);
+  if (content_type.starts_with("application/x-www-form-urlencoded"))
+    for (auto& kv : parse_form(body)) p.pairs_.push_back(std::move(kv));
   return p;
 }
 

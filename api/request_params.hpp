@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/prom_json.hpp"
+#include "api/query_params.hpp"
 
 namespace vigil::api {
 

@@ -11,6 +11,7 @@
 #include "actors/errors.hpp"
 #include "api/json_ingest.hpp"
 #include "api/prom_json.hpp"
+#include "api/query_params.hpp"
 #include "api/remote_write.hpp"
 #include "api/request_params.hpp"
 #include "api/text_import.hpp"

@@ -50,7 +50,7 @@ int print_table(const std::string& body) {
   std::string_view status;
   if (doc["status"].get(status) || status != "success") {
     std::string_view err = "unknown error";
-    (void)doc["error"].get(err);
+    if (doc["error"].get(err) != simdjson::SUCCESS) err = "unknown error";
     return fail(std::string(err));
   }
   auto data = doc["data"];

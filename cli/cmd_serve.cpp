@@ -52,7 +52,8 @@ result<vigil_config> load(const serve_flags& f) {
 /// Asks the node for its router and query service (blocking; main thread).
 result<api_handles> handles_of(caf::actor_system& sys, const node_actor& node) {
   caf::scoped_actor self{sys};
-  api_handles h{node, nullptr, nullptr};
+  api_handles h;
+  h.node = node;
   status st;
   self->request(node, std::chrono::seconds(10), atom::get_v, atom::write_v)
     .receive([&](router_actor& r) { h.router = r; },
@@ -89,7 +90,7 @@ int run(const vigil_config& c, const sigset_t& signals) {
     std::printf("vigil: serving shards to peers on %s:%u\n", c.cluster_listen.host.c_str(), unsigned{*port});
   }
   for (const auto& p : c.peers)
-    peers.push_back(sys.spawn<caf::detached>(cluster::peer_impl, node, cluster::peer_options{p.host, p.port}));
+    peers.push_back(sys.spawn<caf::detached>(cluster::peer_impl, cluster::peer_options{node, p.host, p.port}));
   api::http_server http;
   auto port = http.start(c.http, api::make_routes(sys, bridge, c.api));
   if (!port) {

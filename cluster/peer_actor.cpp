@@ -44,8 +44,8 @@ void try_connect(peer_ptr self) {
 
 } // namespace
 
-peer_actor::behavior_type peer_impl(peer_ptr self, node_actor node, peer_options opts) {
-  self->state.node = std::move(node);
+peer_actor::behavior_type peer_impl(peer_ptr self, peer_options opts) {
+  self->state.node = opts.node;
   self->state.opts = std::move(opts);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source != self->state.remote.address()) return;

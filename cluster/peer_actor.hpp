@@ -14,11 +14,13 @@
 namespace vigil::cluster {
 
 struct peer_options {
+  node_actor node; ///< the local supervisor that receives the peer's shards
   std::string host;
   std::uint16_t port = 0;
 };
 
 struct peer_state {
+  peer_state() = default; // not an aggregate: CAF would build it from `self`
   node_actor node;
   peer_options opts;
   node_actor remote;
@@ -26,7 +28,7 @@ struct peer_state {
   static inline const char* name = "vigil.peer";
 };
 
-peer_actor::behavior_type peer_impl(peer_actor::stateful_pointer<peer_state> self, node_actor node,
+peer_actor::behavior_type peer_impl(peer_actor::stateful_pointer<peer_state> self,
                                     peer_options opts);
 
 } // namespace vigil::cluster

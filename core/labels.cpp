@@ -9,7 +9,7 @@ namespace vigil {
 
 namespace {
 
-bool sorted_unique(const std::vector<label>& p) {
+[[maybe_unused]] bool sorted_unique(const std::vector<label>& p) {
   for (std::size_t i = 1; i < p.size(); ++i)
     if (!(p[i - 1].name < p[i].name)) return false;
   return true;

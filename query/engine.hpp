@@ -25,6 +25,9 @@ struct expr; // query/ast.hpp
 struct eval_options {
   timestamp_ms lookback_delta = 5 * 60 * 1000; ///< Prometheus' default 5m
   std::uint64_t max_samples = 50'000'000;      ///< samples in memory at once
+  /// Step of subqueries written without one (`x[1h:]`); Prometheus uses the
+  /// global evaluation interval, 1m by default.
+  timestamp_ms default_subquery_step = 60 * 1000;
 };
 
 /// Instant query: start == end, step == 0. Range query: step > 0.

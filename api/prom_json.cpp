@@ -1,0 +1,282 @@
+#include "api/prom_json.hpp"
+
+#include <cmath>
+
+#include "api/codec_util.hpp"
+
+namespace vigil::api {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+/// Length of the valid UTF-8 sequence at p[0..n), 0 if invalid; sets `cp`.
+std::size_t utf8_sequence(const unsigned char* p, std::size_t n, std::uint32_t& cp) {
+  unsigned char c = p[0];
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3; cp = c & 0x0F;
+    if (c == 0xE0) lo = 0xA0; else if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4; cp = c & 0x07;
+    if (c == 0xF0) lo = 0x90; else if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (len > n || p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if (p[k] < 0x80 || p[k] > 0xBF) return 0;
+    cp = (cp << 6) | (p[k] & 0x3F);
+  }
+  return len;
+}
+
+bool needs_escape(unsigned char c) {
+  return c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80;
+}
+
+void append_u(std::string& out, unsigned code) {
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += hex_digits[(code >> shift) & 0xF];
+}
+
+void append_success_head(std::string& out) { out += R"({"status":"success","data":)"; }
+
+void append_tail(std::string& out, std::span<const std::string> warnings) {
+  if (!warnings.empty()) {
+    out += R"(,"warnings":[)";
+    for (std::size_t i = 0; i < warnings.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, warnings[i]);
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
+void append_point(std::string& out, sample s) {
+  out += '[';
+  append_json_timestamp(out, s.t);
+  out += ',';
+  append_json_value(out, s.v);
+  out += ']';
+}
+
+std::size_t estimate(const query::query_result& r) {
+  std::size_t n = 96;
+  for (const auto& s : r.items) {
+    n += 32 + s.samples.size() * 32;
+    for (const auto& l : s.lbls) n += l.name.size() + l.value.size() + 6;
+  }
+  return n;
+}
+
+const char* result_type(query::value_type t) {
+  switch (t) {
+    case query::value_type::scalar: return "scalar";
+    case query::value_type::string: return "string";
+    case query::value_type::vector: return "vector";
+    case query::value_type::matrix: return "matrix";
+  }
+  return "vector";
+}
+
+} // namespace
+
+error_info error_info_for(errc code) noexcept {
+  switch (code) {
+    case errc::invalid_argument:
+    case errc::out_of_order: return {"bad_data", 400};
+    case errc::resource_exhausted: return {"execution", 422};
+    case errc::not_found: return {"not_found", 404};
+    case errc::timeout: return {"timeout", 503};
+    case errc::canceled: return {"canceled", 499};
+    case errc::unavailable: return {"unavailable", 503};
+    case errc::ok:
+    case errc::corruption:
+    case errc::io_error: break;
+  }
+  return {"internal", 500};
+}
+
+int http_status_for(std::string_view type) noexcept {
+  if (type == "bad_data") return 400;
+  if (type == "execution") return 422;
+  if (type == "canceled") return 499;
+  if (type == "timeout" || type == "unavailable") return 503;
+  if (type == "not_found") return 404;
+  if (type == "not_acceptable") return 406;
+  return 500;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  out += '"';
+  std::size_t run = 0; // start of the pending unescaped run
+  for (std::size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (!needs_escape(c)) {
+      ++i;
+      continue;
+    }
+    std::uint32_t cp = 0;
+    std::size_t len = c >= 0x80 ? utf8_sequence(p + i, n - i, cp) : 1;
+    if (c >= 0x80 && len > 0 && cp != 0x2028 && cp != 0x2029) {
+      i += len; // valid multi-byte sequence: copied verbatim
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x80) append_u(out, c);       // control byte or <, >, &
+        else if (len > 0) append_u(out, cp); // U+2028, U+2029
+        else append_u(out, 0xFFFD);          // invalid byte
+    }
+    i += len > 0 ? len : 1;
+    run = i;
+  }
+  out.append(s.data() + run, n - run);
+  out += '"';
+}
+
+void append_json_timestamp(std::string& out, timestamp_ms t) {
+  // Unsigned magnitude so that INT64_MIN does not overflow.
+  std::uint64_t mag = t < 0 ? 0 - static_cast<std::uint64_t>(t) : static_cast<std::uint64_t>(t);
+  if (t < 0) out += '-';
+  out += std::to_string(mag / 1000);
+  if (auto frac = static_cast<unsigned>(mag % 1000); frac != 0) {
+    char buf[5] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                   static_cast<char>('0' + frac % 10), 0};
+    out.append(buf, 4);
+  }
+}
+
+void append_json_value(std::string& out, double v) {
+  out += '"';
+  double a = std::fabs(v);
+  if (a != 0 && std::isfinite(a) && (a < 1e-6 || a >= 1e21)) append_go_float_e(out, v);
+  else append_go_float_f(out, v);
+  out += '"';
+}
+
+void append_json_labels(std::string& out, const labels& ls) {
+  out += '{';
+  bool first = true;
+  for (const auto& l : ls) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, l.name);
+    out += ':';
+    append_json_string(out, l.value);
+  }
+  out += '}';
+}
+
+std::string render_query_result(const query::query_result& r) {
+  std::string out;
+  out.reserve(estimate(r));
+  append_success_head(out);
+  out += R"({"resultType":")";
+  out += result_type(r.type);
+  out += R"(","result":)";
+  switch (r.type) {
+    case query::value_type::scalar: append_point(out, r.scalar); break;
+    case query::value_type::string:
+      out += '[';
+      append_json_timestamp(out, r.scalar.t);
+      out += ',';
+      append_json_string(out, r.str);
+      out += ']';
+      break;
+    case query::value_type::vector:
+    case query::value_type::matrix: {
+      const bool vec = r.type == query::value_type::vector;
+      out += '[';
+      bool first = true;
+      for (const auto& s : r.items) {
+        if (vec && s.samples.empty()) continue;
+        if (!first) out += ',';
+        first = false;
+        out += R"({"metric":)";
+        append_json_labels(out, s.lbls);
+        if (vec) {
+          out += R"(,"value":)";
+          append_point(out, s.samples.back());
+        } else {
+          out += R"(,"values":[)";
+          for (std::size_t i = 0; i < s.samples.size(); ++i) {
+            if (i) out += ',';
+            append_point(out, s.samples[i]);
+          }
+          out += ']';
+        }
+        out += '}';
+      }
+      out += ']';
+      break;
+    }
+  }
+  out += '}';
+  append_tail(out, r.warnings);
+  return out;
+}
+
+std::string render_series_list(std::span<const labels> sets, std::span<const std::string> warnings) {
+  std::string out;
+  append_success_head(out);
+  out += '[';
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    if (i) out += ',';
+    append_json_labels(out, sets[i]);
+  }
+  out += ']';
+  append_tail(out, warnings);
+  return out;
+}
+
+std::string render_string_list(std::span<const std::string> values, std::span<const std::string> warnings) {
+  std::string out;
+  append_success_head(out);
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, values[i]);
+  }
+  out += ']';
+  append_tail(out, warnings);
+  return out;
+}
+
+std::string render_success_raw(std::string_view data_json, std::span<const std::string> warnings) {
+  std::string out;
+  out.reserve(data_json.size() + 32);
+  append_success_head(out);
+  out += data_json;
+  append_tail(out, warnings);
+  return out;
+}
+
+std::string render_error(std::string_view error_type, std::string_view message) {
+  std::string out = R"({"status":"error","errorType":)";
+  append_json_string(out, error_type);
+  out += R"(,"error":)";
+  append_json_string(out, message);
+  out += '}';
+  return out;
+}
+
+std::string render_error(errc code, std::string_view message) {
+  return render_error(error_info_for(code).type, message);
+}
+
+std::string render_error(const status& st) { return render_error(st.code(), st.message()); }
+
+} // namespace vigil::api

@@ -1,0 +1,209 @@
+#include "query/aggregate.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+
+#include "query/functions.hpp"
+#include "query/printer.hpp"
+
+namespace vigil::query {
+namespace {
+
+struct group {
+  labels lbls;
+  double value = 0;
+  double mean = 0;
+  std::size_t count = 0;
+  std::vector<vsample> heap; // topk/bottomk members; quantile inputs
+};
+
+labels group_labels(const labels& l, const aggregate_expr& a, const std::vector<std::string>& grouping) {
+  if (a.without) {
+    auto names = grouping;
+    names.emplace_back(metric_name_label);
+    return l.without(names);
+  }
+  return l.keep_only(grouping);
+}
+
+// Go's strconv.FormatFloat(v, 'f', -1, 64).
+std::string format_fixed(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[512];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  (void)ec;
+  return std::string(buf, p);
+}
+
+bool valid_label_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Go's container/heap over a min-heap ordered by `less`.
+template <class Less>
+struct go_heap {
+  std::vector<vsample>& h;
+  Less less;
+  void up(std::size_t j) {
+    while (j > 0) {
+      std::size_t i = (j - 1) / 2;
+      if (i == j || !less(h[j], h[i])) break;
+      std::swap(h[i], h[j]);
+      j = i;
+    }
+  }
+  void down(std::size_t i0, std::size_t n) {
+    std::size_t i = i0;
+    for (;;) {
+      std::size_t j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      std::size_t j = j1;
+      if (std::size_t j2 = j1 + 1; j2 < n && less(h[j2], h[j1])) j = j2;
+      if (!less(h[j], h[i])) break;
+      std::swap(h[i], h[j]);
+      i = j;
+    }
+  }
+  void push(vsample s) {
+    h.push_back(std::move(s));
+    up(h.size() - 1);
+  }
+  void pop() {
+    std::size_t n = h.size() - 1;
+    std::swap(h[0], h[n]);
+    down(0, n);
+    h.pop_back();
+  }
+};
+
+bool topk_less(const vsample& a, const vsample& b) { return std::isnan(a.v) || a.v < b.v; }
+bool bottomk_less(const vsample& a, const vsample& b) { return std::isnan(a.v) || a.v > b.v; }
+
+template <class Less>
+void add_k(group& g, const vsample& s, std::size_t k, Less less) {
+  go_heap<Less> heap{g.heap, less};
+  if (g.heap.size() < k || less(g.heap[0], s)) {
+    if (g.heap.size() == k) {
+      if (k == 1) {
+        g.heap[0] = vsample{s.lbls, s.v, 0};
+        return;
+      }
+      heap.pop();
+    }
+    heap.push(vsample{s.lbls, s.v, 0});
+  }
+}
+
+void add_mean(group& g, double v) {
+  ++g.count;
+  if (std::isinf(g.mean)) {
+    if (std::isinf(v) && (g.mean > 0) == (v > 0)) return;
+    if (!std::isinf(v) && !std::isnan(v)) return;
+  }
+  g.mean += v / static_cast<double>(g.count) - g.mean / static_cast<double>(g.count);
+}
+
+void add_sample(group& g, const aggregate_expr& a, const vsample& s, std::size_t k) {
+  switch (a.op) {
+    case agg_op::sum: g.value += s.v; break;
+    case agg_op::avg: add_mean(g, s.v); break;
+    case agg_op::group: break;
+    case agg_op::max: if (g.value < s.v || std::isnan(g.value)) g.value = s.v; break;
+    case agg_op::min: if (g.value > s.v || std::isnan(g.value)) g.value = s.v; break;
+    case agg_op::count: case agg_op::count_values: ++g.count; break;
+    case agg_op::stddev: case agg_op::stdvar: {
+      ++g.count;
+      double delta = s.v - g.mean;
+      g.mean += delta / static_cast<double>(g.count);
+      g.value += delta * (s.v - g.mean);
+      break;
+    }
+    case agg_op::topk: add_k(g, s, k, topk_less); break;
+    case agg_op::bottomk: add_k(g, s, k, bottomk_less); break;
+    case agg_op::quantile: g.heap.push_back(s); break;
+  }
+}
+
+group new_group(const aggregate_expr& a, labels lbls, const vsample& s) {
+  group g;
+  g.lbls = std::move(lbls);
+  g.value = s.v;
+  g.mean = s.v;
+  g.count = 1;
+  switch (a.op) {
+    case agg_op::stddev: case agg_op::stdvar: g.value = 0; break;
+    case agg_op::topk: case agg_op::bottomk: case agg_op::quantile: g.heap.push_back(vsample{s.lbls, s.v, 0}); break;
+    case agg_op::group: g.value = 1; break;
+    default: break;
+  }
+  return g;
+}
+
+void emit(group& g, const aggregate_expr& a, double q, vector_value& out) {
+  double n = static_cast<double>(g.count);
+  switch (a.op) {
+    case agg_op::avg: g.value = g.mean; break;
+    case agg_op::count: case agg_op::count_values: g.value = n; break;
+    case agg_op::stdvar: g.value = g.value / n; break;
+    case agg_op::stddev: g.value = std::sqrt(g.value / n); break;
+    case agg_op::topk: case agg_op::bottomk: {
+      auto less = a.op == agg_op::topk ? topk_less : bottomk_less;
+      std::stable_sort(g.heap.begin(), g.heap.end(), [less](const vsample& x, const vsample& y) { return less(y, x); });
+      for (auto& s : g.heap) out.push_back(std::move(s));
+      return;
+    }
+    case agg_op::quantile: {
+      std::vector<double> vals;
+      for (const auto& s : g.heap) vals.push_back(s.v);
+      g.value = fn::quantile(q, vals);
+      break;
+    }
+    default: break;
+  }
+  out.push_back(vsample{std::move(g.lbls), g.value, 0});
+}
+
+} // namespace
+
+vector_value aggregate(const aggregate_expr& a, vector_value in, double param, const std::string& label) {
+  std::size_t k = 0;
+  if (a.op == agg_op::topk || a.op == agg_op::bottomk) {
+    if (!(param >= -9.2e18 && param <= 9.2e18)) fail("Scalar value " + format_number(param) + " overflows int64");
+    if (param < 1) return {};
+    k = static_cast<std::size_t>(std::min(param, static_cast<double>(in.size() + 1)));
+  }
+  std::vector<std::string> grouping = a.grouping;
+  if (a.op == agg_op::count_values) {
+    if (!valid_label_name(label)) fail("invalid label name \"" + label + "\"");
+    if (!a.without) grouping.push_back(label);
+  }
+  std::vector<group> groups;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> index;
+  for (auto& s : in) {
+    if (a.op == agg_op::count_values) s.lbls = s.lbls.with(label, format_fixed(s.v));
+    labels gl = group_labels(s.lbls, a, grouping);
+    auto& bucket = index[gl.hash()];
+    auto it = std::find_if(bucket.begin(), bucket.end(), [&](std::size_t i) { return groups[i].lbls == gl; });
+    if (it == bucket.end()) {
+      bucket.push_back(groups.size());
+      groups.push_back(new_group(a, std::move(gl), s));
+      continue;
+    }
+    add_sample(groups[*it], a, s, k);
+  }
+  vector_value out;
+  out.reserve(groups.size());
+  for (auto& g : groups) emit(g, a, param, out);
+  return out;
+}
+
+} // namespace vigil::query

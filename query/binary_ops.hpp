@@ -1,0 +1,30 @@
+// query/binary_ops.hpp - PromQL binary operators at one step: arithmetic,
+// comparison (with and without `bool`), set operators, and vector matching
+// (on/ignoring, group_left/group_right), as Prometheus 2.42.
+// Pure functions; errors (many-to-many matches) are thrown as eval_error.
+#pragma once
+
+#include <optional>
+
+#include "query/ast.hpp"
+#include "query/eval_types.hpp"
+
+namespace vigil::query {
+
+/// Whether the operator drops the metric name from its result.
+bool drops_metric_name(binary_op op) noexcept;
+
+/// scalar op scalar; comparisons yield 1 or 0.
+double scalar_binop(binary_op op, double lhs, double rhs);
+
+/// One element of vector op scalar (scalar op vector when `swap`): the
+/// output value, or nullopt when a comparison filters it out.
+std::optional<double> vector_scalar_elem(binary_op op, double v, double scalar, bool swap, bool return_bool);
+
+/// vector op scalar (or scalar op vector when `swap`).
+vector_value vector_scalar_binop(binary_op op, vector_value vec, double scalar, bool swap, bool return_bool);
+
+/// vector op vector with the expression's matching rules.
+vector_value vector_binop(const binary_expr& b, vector_value lhs, vector_value rhs);
+
+} // namespace vigil::query

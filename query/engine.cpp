@@ -1,0 +1,81 @@
+#include "query/engine.hpp"
+
+#include <algorithm>
+#include <new>
+
+#include "query/ast.hpp"
+#include "query/evaluator.hpp"
+#include "query/parser.hpp"
+#include "query/plan.hpp"
+
+namespace vigil::query {
+namespace {
+
+status validate(const query_params& p) {
+  if (p.step < 0) return invalid_argument("zero or negative query resolution step widths are not accepted");
+  if (p.end < p.start) return invalid_argument("end timestamp must not be before start time");
+  if (p.step == 0 && p.start != p.end) return invalid_argument("a range query needs a positive step");
+  return status::ok();
+}
+
+query_result to_result(value v, const query_params& p, bool range) {
+  query_result out;
+  if (v.type == value_type::string) {
+    out.type = value_type::string;
+    out.str = std::move(v.str);
+    out.scalar = sample{p.start, 0};
+    return out;
+  }
+  if (!range && v.type == value_type::scalar) {
+    out.type = value_type::scalar;
+    out.scalar = v.mat.empty() || v.mat[0].points.empty() ? sample{p.start, 0} : sample{p.start, v.mat[0].points[0].v};
+    return out;
+  }
+  out.type = range || v.type == value_type::matrix ? value_type::matrix : value_type::vector;
+  out.items.reserve(v.mat.size());
+  for (auto& s : v.mat) {
+    if (out.type == value_type::vector) s.points.front().t = p.start;
+    out.items.push_back(series{std::move(s.lbls), std::move(s.points)});
+  }
+  if (range) std::sort(out.items.begin(), out.items.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
+  return out;
+}
+
+} // namespace
+
+result<prepared_query> prepare(std::string_view promql, const query_params& params, const eval_options& options) {
+  if (auto st = validate(params); !st) return st;
+  if (options.default_subquery_step <= 0 || options.lookback_delta < 0)
+    return invalid_argument("eval options: default_subquery_step must be > 0 and lookback_delta >= 0");
+  auto root = parse(promql);
+  if (!root) return std::move(root).error();
+  prepared_query q;
+  q.selections_ = plan(**root, params, options);
+  q.root_ = std::shared_ptr<const expr>(std::move(*root));
+  q.params_ = params;
+  q.options_ = options;
+  return q;
+}
+
+result<query_result> execute(const prepared_query& q, std::vector<std::vector<series>> fetched) {
+  const auto& p = q.params();
+  bool range = p.step > 0;
+  value_type t = type_of(q.root());
+  if (range && t != value_type::scalar && t != value_type::vector)
+    return invalid_argument(std::string("invalid expression type \"") + describe(t) +
+                            "\" for range query, must be Scalar or instant Vector");
+  try {
+    series_set data(std::move(fetched));
+    evaluator ev(data, p.start, p.end, q.options());
+    eval_range r{p.start, p.end, range ? p.step : 1};
+    return to_result(ev.eval(q.root(), r), p, range);
+  } catch (const eval_error& e) {
+    return e.st;
+  } catch (const std::bad_alloc&) {
+    return resource_exhausted("query processing ran out of memory");
+  } catch (const std::exception& e) {
+    return invalid_argument(std::string("query evaluation failed: ") + e.what());
+  }
+}
+
+} // namespace vigil::query

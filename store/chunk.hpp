@@ -1,0 +1,62 @@
+// store/chunk.hpp - the chunk record stored in LMDB: a small header with an
+// encoding byte in front of the codec's bytes, so a second codec can be added
+// without rewriting old data.
+//
+// Record bytes (value of the `chunks` sub-database; see store/FORMAT.md):
+//   [u8 record version = 1][u8 chunk_encoding][u64 BE max_t (sign-flipped)][payload]
+// The chunk's min time is in the key. Thread-safety: plain values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/sample.hpp"
+#include "core/status.hpp"
+#include "store/xor_chunk.hpp"
+
+namespace vigil::store {
+
+/// Codec of a chunk's payload. Persisted: only ever append.
+enum class chunk_encoding : std::uint8_t {
+  xor_v1 = 1, ///< store/xor_chunk.hpp (Prometheus XOR layout)
+};
+
+inline constexpr std::uint8_t chunk_record_version = 1;
+inline constexpr std::size_t chunk_record_header_bytes = 10;
+
+/// A decoded chunk record; `payload` points into the record's bytes.
+struct chunk_view {
+  chunk_encoding encoding = chunk_encoding::xor_v1;
+  timestamp_ms max_t = 0; ///< newest sample in the chunk
+  std::span<const std::uint8_t> payload;
+};
+
+/// Writes the 10-byte record header to `out`.
+void write_chunk_record_header(std::uint8_t* out, chunk_encoding enc, timestamp_ms max_t) noexcept;
+
+/// Appends a whole record (header + payload) to `out`.
+void append_chunk_record(std::vector<std::uint8_t>& out, chunk_encoding enc, timestamp_ms max_t,
+                         std::span<const std::uint8_t> payload);
+
+/// Parses a record. Returns corruption on a short record, an unknown record
+/// version or an unknown encoding.
+result<chunk_view> decode_chunk_record(std::span<const std::uint8_t> record);
+
+/// Iterates the samples of a chunk of any encoding. Reusable via reset().
+class chunk_iterator {
+public:
+  /// Points at `c` (its bytes must outlive the iteration).
+  void reset(const chunk_view& c) { xor_.reset(c.payload); }
+  bool next() { return xor_.next(); }
+  bool seek(timestamp_ms t) { return xor_.seek(t); }
+  sample at() const noexcept { return xor_.at(); }
+  timestamp_ms t() const noexcept { return xor_.t(); }
+  const status& err() const noexcept { return xor_.err(); }
+
+private:
+  xor_iterator xor_; // the only encoding so far; a second one makes this a variant
+};
+
+} // namespace vigil::store

@@ -1,0 +1,91 @@
+#include "store/chunk_reader.hpp"
+
+#include <string>
+
+#include "store/keys.hpp"
+
+namespace vigil::store {
+
+result<chunk_reader> chunk_reader::open(const lmdb::txn& t, const schema& s) {
+  auto c = lmdb::cursor::open(t, s.chunks);
+  if (!c) return std::move(c).error();
+  return chunk_reader(std::move(*c), t, s);
+}
+
+status chunk_reader::bad_chunk(const status& why) const {
+  series_ref ref = 0;
+  timestamp_ms t = 0;
+  decode_chunk_key(c_.key(), &ref, &t);
+  return corruption("chunk (series " + std::to_string(ref) + ", t " + std::to_string(t) + "): " + why.message());
+}
+
+result<bool> chunk_reader::current(series_ref ref, timestamp_ms hi, chunk_view* out) {
+  series_ref r = 0;
+  if (!decode_chunk_key(c_.key(), &r, &start_)) return corruption("chunks: key of wrong size");
+  if (r != ref || start_ > hi) return false;
+  auto rec = decode_chunk_record(c_.value());
+  if (!rec) return bad_chunk(rec.error());
+  *out = *rec;
+  return true;
+}
+
+result<bool> chunk_reader::seek_first(series_ref ref, time_range range) {
+  const chunk_key from = make_chunk_key(ref, range.min);
+  auto at = c_.seek(from);
+  if (!at) return at;
+  // The chunk starting just before range.min may reach into the range.
+  auto prev = *at ? c_.move(MDB_PREV) : c_.move(MDB_LAST);
+  if (!prev) return prev;
+  if (*prev) {
+    chunk_view c;
+    auto ok = current(ref, range.max, &c);
+    if (!ok) return ok;
+    if (*ok && c.max_t >= range.min) return true;
+  }
+  at = c_.seek(from);
+  if (!at || !*at) return at;
+  chunk_view c;
+  return current(ref, range.max, &c);
+}
+
+status chunk_reader::samples(series_ref ref, time_range range, std::vector<sample>& out) {
+  if (range.min > range.max) return status::ok();
+  auto at = seek_first(ref, range);
+  for (; at && *at; at = c_.move(MDB_NEXT)) {
+    chunk_view c;
+    auto ok = current(ref, range.max, &c);
+    if (!ok) return std::move(ok).error();
+    if (!*ok) return status::ok();
+    it_.reset(c);
+    for (bool more = it_.seek(range.min); more && it_.t() <= range.max; more = it_.next())
+      out.push_back(it_.at());
+    if (!it_.err().is_ok()) return bad_chunk(it_.err());
+  }
+  if (!at) return std::move(at).error();
+  return status::ok();
+}
+
+result<bool> chunk_reader::has_samples(series_ref ref, time_range range) {
+  if (range.min > range.max) return false;
+  auto at = seek_first(ref, range);
+  for (; at && *at; at = c_.move(MDB_NEXT)) {
+    chunk_view c;
+    auto ok = current(ref, range.max, &c);
+    if (!ok || !*ok) return ok;
+    // Its first sample (start_) or its last (max_t) may already be in range.
+    if (start_ >= range.min || c.max_t <= range.max) return true;
+    it_.reset(c);
+    if (it_.seek(range.min) && it_.t() <= range.max) return true;
+    if (!it_.err().is_ok()) return bad_chunk(it_.err());
+  }
+  if (!at) return at;
+  return false;
+}
+
+result<std::uint64_t> chunk_reader::count() const {
+  auto st = txn_->stat(db_.chunks);
+  if (!st) return std::move(st).error();
+  return static_cast<std::uint64_t>(st->ms_entries);
+}
+
+} // namespace vigil::store

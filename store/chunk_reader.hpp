@@ -1,0 +1,53 @@
+// store/chunk_reader.hpp - reads the chunk records of series within one read
+// (or write) transaction: the samples of a time range, or whether there are any.
+//
+// A series' chunks are keyed (ref, min t), so a range [lo, hi] needs the last
+// chunk starting before lo (if its max t, kept in the record header, reaches
+// lo) and every chunk starting in [lo, hi]. The open head chunk is an ordinary
+// record, so it is included.
+// Thread-safety: one thread; the reader must not outlive its txn.
+#pragma once
+
+#include <vector>
+
+#include "core/sample.hpp"
+#include "core/status.hpp"
+#include "store/chunk.hpp"
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
+
+namespace vigil::store {
+
+class chunk_reader {
+public:
+  static result<chunk_reader> open(const lmdb::txn& t, const schema& s);
+
+  /// Appends the samples of `ref` with t in `range` to `out`, oldest first.
+  /// corruption (naming the chunk) when a record does not decode.
+  status samples(series_ref ref, time_range range, std::vector<sample>& out);
+
+  /// Whether `ref` has a sample with t in `range`. Usually decides from keys
+  /// and record headers alone, decoding only when a chunk straddles the range.
+  result<bool> has_samples(series_ref ref, time_range range);
+
+  /// Chunk records of all series (the entry count of the chunks database).
+  result<std::uint64_t> count() const;
+
+private:
+  explicit chunk_reader(lmdb::cursor c, const lmdb::txn& t, const schema& s)
+      : c_(std::move(c)), txn_(&t), db_(s) {}
+  /// Positions on the first chunk of `ref` that may hold samples in `range`;
+  /// false when there is none.
+  result<bool> seek_first(series_ref ref, time_range range);
+  /// The chunk under the cursor if it belongs to `ref` and starts <= hi.
+  result<bool> current(series_ref ref, timestamp_ms hi, chunk_view* out);
+  status bad_chunk(const status& why) const;
+
+  lmdb::cursor c_;
+  const lmdb::txn* txn_;
+  schema db_;
+  chunk_iterator it_;
+  timestamp_ms start_ = 0; ///< min t of the chunk under the cursor
+};
+
+} // namespace vigil::store

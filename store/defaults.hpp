@@ -1,0 +1,38 @@
+// store/defaults.hpp - tunables of the store, each with its reason.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/sample.hpp"
+
+namespace vigil::store::defaults {
+
+/// Samples per chunk before the head cuts a new one. Prometheus' choice: at
+/// 120 samples the XOR codec has reached ~1.3 bytes/sample, and a query that
+/// needs one sample decodes at most 119 others.
+inline constexpr std::uint16_t max_chunk_samples = 120;
+
+/// Longest time span of one chunk (2 h, Prometheus' head block range). Bounds
+/// how much a narrow time range decodes for sparse series and keeps chunk
+/// start keys useful for seeking.
+inline constexpr timestamp_ms max_chunk_span_ms = 2 * 60 * 60 * 1000;
+
+/// Largest chunk payload before a cut. A head chunk is rewritten on every
+/// batch that touches it, so its size is the write amplification per sample;
+/// 1 KiB also keeps records well below LMDB's overflow-page threshold
+/// (~2 KiB on 4 KiB pages), which would turn rewrites into page allocations.
+/// Typical 120-sample chunks are 100-250 bytes; incompressible values hit
+/// this at ~55 samples.
+inline constexpr std::size_t max_chunk_bytes = 1024;
+
+/// Capacity a new head chunk reserves: one allocation covers a typical chunk.
+inline constexpr std::size_t chunk_reserve_bytes = 256;
+
+/// LMDB map size (virtual address space, not disk): the env's upper bound.
+inline constexpr std::uint64_t map_size = std::uint64_t{64} << 30;
+
+/// Sub-databases per environment (5 used; room for retention metadata).
+inline constexpr unsigned max_dbs = 8;
+
+} // namespace vigil::store::defaults

@@ -1,0 +1,86 @@
+// store/head.hpp - the open (head) chunk of every series appended to since
+// open, the chunk cut policy, and the write path of one batch.
+//
+// Durability without a WAL: append() rewrites, inside the caller's write txn,
+// the chunk record of every series it touched under key (ref, chunk start);
+// when a chunk is cut the next one gets a new key. So a committed txn holds
+// every acknowledged sample and restart replays nothing. The head is rebuilt
+// lazily: the first append to a series after open reads that series' last
+// chunk record and resumes its XOR appender.
+//
+// The head decides when to cut (chunk_limits); the codec only appends.
+// Thread-safety: one owner (the shard); not safe for concurrent calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/series.hpp"
+#include "core/status.hpp"
+#include "store/defaults.hpp"
+#include "store/hash_table.hpp"
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
+#include "store/series_index.hpp"
+#include "store/xor_chunk.hpp"
+
+namespace vigil::store {
+
+/// When the head cuts a series' open chunk and starts a new one: before an
+/// append that would exceed any limit.
+struct chunk_limits {
+  std::uint16_t max_samples = defaults::max_chunk_samples;
+  timestamp_ms max_span_ms = defaults::max_chunk_span_ms;
+  std::size_t max_bytes = defaults::max_chunk_bytes;
+};
+
+class head {
+public:
+  explicit head(const schema& s, chunk_limits limits = {});
+  ~head();
+  head(const head&) = delete;
+  head& operator=(const head&) = delete;
+
+  /// Appends `batch` inside write txn `t` (several batches may share one txn,
+  /// e.g. for group commit): creates unknown series in `index`,
+  /// skips (and counts) duplicate and out-of-order samples, and writes the
+  /// chunk record of each series it changed. The caller flushes the index,
+  /// commits, then calls on_commit(); if anything fails it aborts the txn and
+  /// calls on_abort(). invalid_argument for an unindexable label set;
+  /// corruption when a stored chunk does not decode; LMDB errors as mapped.
+  result<append_stats> append(lmdb::txn& t, series_index& index, const write_batch& batch);
+
+  /// The txn of the appends since the last on_commit/on_abort committed.
+  void on_commit() noexcept;
+  /// That txn aborted: forgets every series it touched, so they are reloaded
+  /// from the committed records on their next append.
+  void on_abort();
+
+  /// Series currently held in memory.
+  std::size_t size() const noexcept { return series_.size(); }
+
+private:
+  struct memseries;
+
+  memseries* lookup(std::uint64_t hash, const labels& ls) const;
+  memseries* insert(std::uint64_t hash, const labels& ls, series_ref ref);
+  void erase(memseries* s);
+  result<memseries*> get_or_load(lmdb::txn& t, series_index& index, const labels& ls,
+                                 append_stats& stats);
+  status load_last_chunk(lmdb::txn& t, memseries& s);
+  status append_samples(lmdb::txn& t, memseries& s, const std::vector<sample>& samples,
+                        append_stats& stats);
+  bool needs_cut(const memseries& s, timestamp_ms t) const noexcept;
+  status write_chunk(lmdb::txn& t, memseries& s);
+
+  schema db_;
+  chunk_limits limits_;
+  hash_table<memseries> series_; ///< by labels::hash()
+  std::uint64_t epoch_ = 1;          ///< numbers transactions (bumped by on_commit/on_abort)
+  std::vector<memseries*> touched_;  ///< series touched in the current transaction
+};
+
+} // namespace vigil::store

@@ -1,0 +1,127 @@
+// store/series_index.cpp - counter, lookup, creation and series records.
+// Selection by matchers lives in series_index_select.cpp.
+#include "store/series_index.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "store/compress.hpp"
+#include "store/keys.hpp"
+#include "store/label_codec.hpp"
+
+namespace vigil::store {
+
+namespace {
+
+constexpr std::size_t next_ref_record_bytes = 9;
+
+} // namespace
+
+status series_index::load(const lmdb::txn& t) {
+  lmdb::bytes v;
+  status st = t.get(db_.meta, lmdb::as_bytes(meta_next_ref_key), &v);
+  if (st.code() == errc::not_found) {
+    next_ref_ = committed_next_ref_ = 1;
+    return status::ok();
+  }
+  VIGIL_TRY(st);
+  if (v.size() != next_ref_record_bytes || v[0] != 1)
+    return corruption("meta next_series_ref: malformed record of " + std::to_string(v.size()) + " bytes");
+  next_ref_ = committed_next_ref_ = get_u64_be(v.data() + 1);
+  if (next_ref_ == 0) return corruption("meta next_series_ref: zero");
+  return status::ok();
+}
+
+status series_index::validate(const labels& ls) {
+  if (ls.empty()) return invalid_argument("series has no labels");
+  for (const auto& l : ls) {
+    if (l.name.empty()) return invalid_argument("empty label name in " + ls.to_string());
+    if (l.name.size() > max_label_name_bytes)
+      return invalid_argument("label name longer than " + std::to_string(max_label_name_bytes) + " bytes");
+    const bool bad = std::any_of(l.name.begin(), l.name.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) <= 0x02; });
+    if (bad) return invalid_argument("label name with a control byte 0x00-0x02");
+  }
+  return status::ok();
+}
+
+status series_index::decode_series_record(lmdb::bytes rec, series_ref ref) const {
+  decoded_.clear();
+  if (rec.empty() || rec[0] != series_record_version)
+    return corruption("series record " + std::to_string(ref) + ": unknown version");
+  auto used = decompress(rec.subspan(1), decoded_);
+  if (!used) return corruption("series record " + std::to_string(ref) + ": " + used.error().message());
+  if (*used != rec.size() - 1) return corruption("series record " + std::to_string(ref) + ": trailing bytes");
+  return status::ok();
+}
+
+result<series_ref> series_index::find(const lmdb::txn& t, const labels& ls, std::uint64_t hash) const {
+  wanted_.clear();
+  append_labels(wanted_, ls);
+  auto c = lmdb::cursor::open(t, db_.label_hash);
+  if (!c) return std::move(c).error();
+  const ref_key hk = make_ref_key(hash);
+  auto found = c->find(hk);
+  for (; found && *found; found = c->move(MDB_NEXT_DUP)) {
+    series_ref ref = 0;
+    if (!decode_ref_key(c->value(), &ref)) return corruption("label_hash entry: malformed ref");
+    lmdb::bytes rec;
+    const ref_key rk = make_ref_key(ref);
+    status st = t.get(db_.series, rk, &rec);
+    if (st.code() == errc::not_found)
+      return corruption("label_hash names series " + std::to_string(ref) + " which has no record");
+    VIGIL_TRY(st);
+    VIGIL_TRY(decode_series_record(rec, ref));
+    if (decoded_ == wanted_) return ref;
+  }
+  if (!found) return std::move(found).error();
+  return status{errc::not_found, {}};
+}
+
+result<series_ref> series_index::create(lmdb::txn& t, const labels& ls, std::uint64_t hash) {
+  const series_ref ref = next_ref_;
+  const ref_key rk = make_ref_key(ref);
+  wanted_.clear();
+  append_labels(wanted_, ls);
+  decoded_.assign(1, series_record_version);
+  compress(wanted_, decoded_);
+  status st = t.put(db_.series, rk, decoded_, MDB_APPEND);
+  if (st.code() == errc::invalid_argument)
+    return corruption("series ref " + std::to_string(ref) + " already used: next_series_ref is behind the data");
+  VIGIL_TRY(st);
+  VIGIL_TRY(t.put(db_.label_hash, make_ref_key(hash), rk));
+  for (const auto& l : ls) {
+    key_buf_.clear();
+    append_postings_key(key_buf_, l.name, l.value);
+    VIGIL_TRY(t.put(db_.postings, key_buf_, rk));
+  }
+  ++next_ref_;
+  return ref;
+}
+
+status series_index::flush(lmdb::txn& t) {
+  if (next_ref_ == committed_next_ref_) return status::ok();
+  std::uint8_t rec[next_ref_record_bytes] = {1};
+  put_u64_be(rec + 1, next_ref_);
+  return t.put(db_.meta, lmdb::as_bytes(meta_next_ref_key), rec);
+}
+
+result<labels> series_index::labels_of(const lmdb::txn& t, series_ref ref) const {
+  lmdb::bytes rec;
+  status st = t.get(db_.series, make_ref_key(ref), &rec);
+  if (st.code() == errc::not_found) return not_found("series " + std::to_string(ref));
+  VIGIL_TRY(st);
+  VIGIL_TRY(decode_series_record(rec, ref));
+  auto ls = decode_labels(decoded_);
+  if (!ls) return corruption("series record " + std::to_string(ref) + ": " + ls.error().message());
+  return ls;
+}
+
+result<std::uint64_t> series_index::count(const lmdb::txn& t) const {
+  auto st = t.stat(db_.series);
+  if (!st) return std::move(st).error();
+  return static_cast<std::uint64_t>(st->ms_entries);
+}
+
+} // namespace vigil::store

@@ -1,0 +1,106 @@
+// store/series_index.hpp - the persisted series index of one shard: label set
+// <-> series_ref, and label pair -> postings, in LMDB sub-databases (schema.hpp).
+//
+//   label_hash  u64 BE labels::hash() -> refs   (DUPSORT; a hash may collide, so
+//                                                 candidates are checked against
+//                                                 the series record)
+//   series      u64 BE ref -> [1][compress frame(label_codec bytes)]
+//   postings    name\0value -> refs             (DUPSORT|DUPFIXED, u64 BE refs)
+//   meta        "next_series_ref" -> [1][u64 BE]
+// Refs start at 1, grow by one per new series and are never reused.
+//
+// A label set is not an LMDB key because it may exceed LMDB's 511-byte key
+// limit; long values get a hashed postings key (keys.hpp).
+//
+// Thread-safety: one owner at a time (the shard). Every method works inside
+// the caller's transaction; the caller commits. Read-only methods are const
+// but reuse internal scratch buffers, so not even they may run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/labels.hpp"
+#include "core/sample.hpp"
+#include "core/status.hpp"
+#include "store/lmdb.hpp"
+#include "store/postings.hpp"
+#include "store/schema.hpp"
+
+namespace vigil::store {
+
+/// Version byte in front of series records.
+inline constexpr std::uint8_t series_record_version = 1;
+
+class series_index {
+public:
+  explicit series_index(const schema& s) : db_(s) {}
+
+  /// Reads the next-ref counter from meta (O(1)). corruption when malformed.
+  status load(const lmdb::txn& t);
+
+  /// Whether `ls` can be indexed: non-empty, names non-empty, at most
+  /// max_label_name_bytes long and free of bytes 0x00..0x02. invalid_argument otherwise.
+  static status validate(const labels& ls);
+
+  /// The ref of `ls`, whose hash() is `hash`; not_found (empty message) when
+  /// the series does not exist. corruption when a candidate record is bad.
+  result<series_ref> find(const lmdb::txn& t, const labels& ls, std::uint64_t hash) const;
+
+  /// Adds `ls` under the next ref (label_hash, series, postings). The counter
+  /// reaches meta only at flush(). @pre validate(ls) and find() said not_found in `t`.
+  result<series_ref> create(lmdb::txn& t, const labels& ls, std::uint64_t hash);
+
+  /// Persists the counter if create() advanced it. Call before committing.
+  status flush(lmdb::txn& t);
+  /// After the txn committed: the flushed counter is now durable.
+  void on_commit() noexcept { committed_next_ref_ = next_ref_; }
+  /// After the txn aborted: forgets refs handed out since the last commit.
+  void on_abort() noexcept { next_ref_ = committed_next_ref_; }
+
+  /// The label set of `ref`; not_found when absent, corruption when malformed.
+  result<labels> labels_of(const lmdb::txn& t, series_ref ref) const;
+
+  /// Sorted refs of the series satisfying every matcher (Prometheus semantics:
+  /// a matcher that matches "" also selects series lacking the label).
+  /// invalid_argument unless some matcher does not match "" (as Prometheus:
+  /// "vector selector must contain at least one non-empty matcher").
+  /// May contain false positives only for values longer than a key (hashed
+  /// postings keys); callers that need certainty check matches_all().
+  result<postings_list> select(const lmdb::txn& t, const matchers& ms) const;
+
+  /// Postings of one label pair (empty when absent).
+  result<postings_list> postings(const lmdb::txn& t, std::string_view name, std::string_view value) const;
+
+  /// Union of the postings of every value `v` of `name` with pick(v).
+  result<postings_list> postings_where(const lmdb::txn& t, std::string_view name,
+                                       const std::function<bool(std::string_view)>& pick) const;
+
+  /// Every label name, sorted.
+  result<std::vector<std::string>> names(const lmdb::txn& t) const;
+  /// Every value of `name`, sorted.
+  result<std::vector<std::string>> values(const lmdb::txn& t, std::string_view name) const;
+
+  /// Series in the index.
+  result<std::uint64_t> count(const lmdb::txn& t) const;
+
+private:
+  using value_fn = std::function<status(std::string_view value, lmdb::cursor& c)>;
+  /// Calls fn for each value of `name`, the cursor on that value's first ref.
+  status for_each_value(const lmdb::txn& t, std::string_view name, const value_fn& fn) const;
+  result<postings_list> matcher_postings(const lmdb::txn& t, const matcher& m, bool negative) const;
+  status read_dups(lmdb::cursor& c, postings_list& out) const;
+  status decode_series_record(lmdb::bytes rec, series_ref ref) const;
+
+  schema db_;
+  series_ref next_ref_ = 1;
+  series_ref committed_next_ref_ = 1;
+  mutable std::vector<std::uint8_t> key_buf_;
+  mutable std::vector<std::uint8_t> wanted_;  ///< encoded labels being looked up
+  mutable std::vector<std::uint8_t> decoded_; ///< decompressed series record
+};
+
+} // namespace vigil::store

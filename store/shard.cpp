@@ -1,0 +1,64 @@
+// store/shard.cpp - the shard facade: open, append, sync, stats. The read
+// side (select, label queries) is in shard_query.cpp.
+#include "store/shard.hpp"
+
+#include "store/chunk_reader.hpp"
+#include "store/shard_impl.hpp"
+
+namespace vigil::store {
+
+shard::shard(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+shard::~shard() = default;
+
+result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
+  lmdb::env_options eo;
+  eo.map_size = opts.map_size;
+  eo.max_dbs = defaults::max_dbs;
+  eo.no_sync = opts.sync == fsync_policy::never;
+  auto e = lmdb::env::open(opts.dir, eo);
+  if (!e) return std::move(e).error();
+  auto db = open_schema(*e);
+  if (!db) return std::move(db).error();
+  auto p = std::make_unique<impl>(std::move(*e), *db);
+  auto t = lmdb::txn::begin(p->env, true);
+  if (!t) return std::move(t).error();
+  VIGIL_TRY(p->index.load(*t));
+  return std::unique_ptr<shard>(new shard(std::move(p)));
+}
+
+result<append_stats> shard::append(const write_batch& batch) {
+  impl& s = *impl_;
+  auto t = lmdb::txn::begin(s.env, false);
+  if (!t) return std::move(t).error();
+  auto stats = s.hd.append(*t, s.index, batch);
+  status st = stats ? s.index.flush(*t) : stats.error();
+  if (st.is_ok()) st = t->commit();
+  if (!st.is_ok()) {
+    t->abort();
+    s.hd.on_abort();
+    s.index.on_abort();
+    return st;
+  }
+  s.hd.on_commit();
+  s.index.on_commit();
+  s.samples_appended += stats->appended;
+  return stats;
+}
+
+status shard::sync() { return impl_->env.sync(); }
+
+shard_stats shard::stats() const {
+  const impl& s = *impl_;
+  shard_stats out;
+  out.samples_appended = s.samples_appended;
+  out.bytes_on_disk = s.env.used_bytes();
+  auto t = lmdb::txn::begin(s.env, true);
+  if (!t) return out;
+  if (auto n = s.index.count(*t)) out.series = *n;
+  if (auto r = chunk_reader::open(*t, s.db))
+    if (auto n = r->count()) out.chunks = *n;
+  return out;
+}
+
+} // namespace vigil::store

@@ -1,0 +1,25 @@
+// store/shard_impl.hpp - shard::impl, shared by shard.cpp and shard_query.cpp.
+// Private to store/: nothing outside includes it.
+#pragma once
+
+#include <cstdint>
+
+#include "store/head.hpp"
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
+#include "store/series_index.hpp"
+#include "store/shard.hpp"
+
+namespace vigil::store {
+
+struct shard::impl {
+  impl(lmdb::env e, const schema& s) : env(std::move(e)), db(s), index(s), hd(s) {}
+
+  lmdb::env env; // destroyed last: everything below uses its handles
+  schema db;
+  series_index index;
+  head hd;
+  std::uint64_t samples_appended = 0;
+};
+
+} // namespace vigil::store

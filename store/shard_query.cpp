@@ -1,0 +1,161 @@
+// store/shard_query.cpp - the read side of the shard: select and the label
+// queries. Each call runs in one read txn.
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <unordered_map>
+
+#include "store/chunk_reader.hpp"
+#include "store/keys.hpp"
+#include "store/shard_impl.hpp"
+
+namespace vigil::store {
+
+namespace {
+
+bool unbounded(time_range r) {
+  return r.min == std::numeric_limits<timestamp_ms>::min() && r.max == std::numeric_limits<timestamp_ms>::max();
+}
+
+/// Memoized "does this series have samples in the range".
+class range_filter {
+public:
+  range_filter(chunk_reader& r, time_range range) : r_(r), range_(range), all_(unbounded(range)) {}
+
+  result<bool> operator()(series_ref ref) {
+    if (all_) return true; // every indexed series has at least one sample
+    const auto it = memo_.find(ref);
+    if (it != memo_.end()) return it->second;
+    auto has = r_.has_samples(ref, range_);
+    if (has) memo_.emplace(ref, *has);
+    return has;
+  }
+
+  /// Whether any ref of `refs` passes.
+  result<bool> any(const postings_list& refs) {
+    for (series_ref ref : refs) {
+      auto has = (*this)(ref);
+      if (!has || *has) return has;
+    }
+    return false;
+  }
+
+private:
+  chunk_reader& r_;
+  time_range range_;
+  bool all_;
+  std::unordered_map<series_ref, bool> memo_;
+};
+
+/// Label sets of the series matching `ms` with samples in `range`, unsorted.
+result<std::vector<labels>> matching_labels(const series_index& index, const schema& db, const lmdb::txn& t,
+                                            const matchers& ms, time_range range) {
+  auto refs = index.select(t, ms);
+  if (!refs) return std::move(refs).error();
+  auto reader = chunk_reader::open(t, db);
+  if (!reader) return std::move(reader).error();
+  range_filter in_range(*reader, range);
+  std::vector<labels> out;
+  for (series_ref ref : *refs) {
+    auto has = in_range(ref);
+    if (!has) return std::move(has).error();
+    if (!*has) continue;
+    auto ls = index.labels_of(t, ref);
+    if (!ls) return std::move(ls).error();
+    if (matches_all(ms, *ls)) out.push_back(std::move(*ls));
+  }
+  return out;
+}
+
+} // namespace
+
+result<std::vector<series>> shard::select(const matchers& ms, time_range range) const {
+  const impl& s = *impl_;
+  auto t = lmdb::txn::begin(s.env, true);
+  if (!t) return std::move(t).error();
+  auto refs = s.index.select(*t, ms);
+  if (!refs) return std::move(refs).error();
+  auto reader = chunk_reader::open(*t, s.db);
+  if (!reader) return std::move(reader).error();
+  std::vector<series> out;
+  std::vector<sample> samples;
+  for (series_ref ref : *refs) {
+    samples.clear();
+    VIGIL_TRY(reader->samples(ref, range, samples));
+    if (samples.empty()) continue;
+    auto ls = s.index.labels_of(*t, ref);
+    if (!ls) return std::move(ls).error();
+    if (!matches_all(ms, *ls)) continue; // only hashed long values get here
+    out.push_back(series{std::move(*ls), samples});
+  }
+  std::sort(out.begin(), out.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
+  return out;
+}
+
+result<std::vector<labels>> shard::series_labels(const matchers& ms, time_range range) const {
+  auto t = lmdb::txn::begin(impl_->env, true);
+  if (!t) return std::move(t).error();
+  auto out = matching_labels(impl_->index, impl_->db, *t, ms, range);
+  if (out) std::sort(out->begin(), out->end());
+  return out;
+}
+
+result<std::vector<std::string>> shard::label_names(const matchers& ms, time_range range) const {
+  const impl& s = *impl_;
+  auto t = lmdb::txn::begin(s.env, true);
+  if (!t) return std::move(t).error();
+  if (!ms.empty()) {
+    auto sets = matching_labels(s.index, s.db, *t, ms, range);
+    if (!sets) return std::move(sets).error();
+    std::set<std::string> names;
+    for (const auto& ls : *sets)
+      for (const auto& l : ls) names.insert(l.name);
+    return std::vector<std::string>(names.begin(), names.end());
+  }
+  auto names = s.index.names(*t);
+  if (!names || unbounded(range)) return names;
+  auto reader = chunk_reader::open(*t, s.db);
+  if (!reader) return std::move(reader).error();
+  range_filter in_range(*reader, range);
+  std::vector<std::string> out;
+  for (auto& name : *names) {
+    auto refs = s.index.postings_where(*t, name, [](std::string_view) { return true; });
+    if (!refs) return std::move(refs).error();
+    auto has = in_range.any(*refs);
+    if (!has) return std::move(has).error();
+    if (*has) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+result<std::vector<std::string>> shard::label_values(std::string_view name, const matchers& ms,
+                                                     time_range range) const {
+  const impl& s = *impl_;
+  auto t = lmdb::txn::begin(s.env, true);
+  if (!t) return std::move(t).error();
+  if (!ms.empty()) {
+    auto sets = matching_labels(s.index, s.db, *t, ms, range);
+    if (!sets) return std::move(sets).error();
+    std::set<std::string> values;
+    for (const auto& ls : *sets)
+      if (auto v = ls.get(name); !v.empty()) values.emplace(v);
+    return std::vector<std::string>(values.begin(), values.end());
+  }
+  if (name.empty() || name.size() > max_label_name_bytes) return std::vector<std::string>{};
+  auto values = s.index.values(*t, name);
+  if (!values || unbounded(range)) return values;
+  auto reader = chunk_reader::open(*t, s.db);
+  if (!reader) return std::move(reader).error();
+  range_filter in_range(*reader, range);
+  std::vector<std::string> out;
+  for (auto& v : *values) {
+    auto refs = s.index.postings(*t, name, v);
+    if (!refs) return std::move(refs).error();
+    auto has = in_range.any(*refs);
+    if (!has) return std::move(has).error();
+    if (*has) out.push_back(std::move(v));
+  }
+  return out;
+}
+
+} // namespace vigil::store

@@ -1,0 +1,221 @@
+#include "api/remote_write.hpp"
+
+#include <cmath>
+#include <random>
+
+#include <boost/test/unit_test.hpp>
+#include <snappy.h>
+
+using namespace vigil;
+using namespace vigil::api;
+
+namespace {
+
+/// Appends a protobuf length-delimited field (field number < 16, length < 128).
+std::string field(int number, const std::string& payload) {
+  std::string out;
+  out += static_cast<char>(number << 3 | 2);
+  out += static_cast<char>(payload.size());
+  return out + payload;
+}
+
+std::string label_pb(const std::string& n, const std::string& v) { return field(1, n) + field(2, v); }
+
+/// Sample{value=1: fixed64 double, timestamp=2: varint} for small timestamps.
+std::string sample_pb(double v, std::uint8_t ts) {
+  std::string out = "\x09";
+  out.append(reinterpret_cast<const char*>(&v), 8); // little-endian host
+  out += '\x10';
+  out += static_cast<char>(ts);
+  return out;
+}
+
+std::string series_pb(const std::vector<std::pair<std::string, std::string>>& ls,
+                      const std::vector<std::pair<double, std::uint8_t>>& ss) {
+  std::string out;
+  for (auto& [n, v] : ls) out += field(1, label_pb(n, v));
+  for (auto& [v, t] : ss) out += field(2, sample_pb(v, t));
+  return out;
+}
+
+std::string compress(const std::string& raw) {
+  std::string out;
+  snappy::Compress(raw.data(), raw.size(), &out);
+  return out;
+}
+
+std::string decode_error(const std::string& raw) {
+  auto r = decode_remote_write(compress(raw));
+  BOOST_REQUIRE(!r);
+  return r.error().message();
+}
+
+// append() rather than literal + std::string: GCC 12 warns falsely (-Wrestrict).
+std::string cat(std::string a, std::uint64_t n) { return a.append(std::to_string(n)); }
+
+write_batch random_batch(std::mt19937_64& rng) {
+  write_batch b;
+  std::uniform_int_distribution<int> n_series(0, 20), n_samples(1, 50), n_labels(0, 4);
+  for (int i = n_series(rng); i > 0; --i) {
+    std::vector<label> ls{{"__name__", cat("metric_", rng() % 5)}};
+    for (int j = n_labels(rng); j > 0; --j)
+      ls.push_back({cat("l", static_cast<std::uint64_t>(j)), cat("v\xC3\xA9", rng() % 100)});
+    series s{labels(std::move(ls)), {}};
+    timestamp_ms t = static_cast<timestamp_ms>(rng() % 1000000) - 500000;
+    for (int k = n_samples(rng); k > 0; --k) {
+      t += static_cast<timestamp_ms>(rng() % 30000);
+      double v = std::bit_cast<double>(rng());
+      s.samples.push_back({t, std::isnan(v) ? stale_nan() : v});
+    }
+    b.items.push_back(std::move(s));
+  }
+  return b;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(remote_write)
+
+BOOST_AUTO_TEST_CASE(round_trips_random_batches) {
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 200; ++i) {
+    auto batch = random_batch(rng);
+    auto back = decode_remote_write(encode_remote_write(batch));
+    BOOST_REQUIRE_MESSAGE(back.has_value(), (back ? std::string() : back.error().to_string()));
+    BOOST_TEST((*back == batch));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(decoder_reuses_buffers_across_sizes_and_failures) {
+  std::mt19937_64 rng(3);
+  for (std::size_t retain : {std::size_t{0}, std::size_t{16} << 20}) {
+    remote_write_decoder dec(retain);
+    for (int i = 0; i < 30; ++i) {
+      auto batch = random_batch(rng);
+      if (i % 3 == 0 && !batch.items.empty()) // a larger body: the arena block grows
+        for (int k = 0; k < 500; ++k) batch.items.push_back(batch.items[0]);
+      if (i % 5 == 0) BOOST_TEST(!dec.decode(compress("\xff\xff\xff")));
+      auto back = dec.decode(encode_remote_write(batch));
+      BOOST_REQUIRE_MESSAGE(back.has_value(), (back ? std::string() : back.error().to_string()));
+      BOOST_TEST((*back == batch));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(encodes_golden_bytes) {
+  write_batch b{{series{labels{{"__name__", "up"}}, {{1000, 1.0}}}}};
+  std::string raw;
+  BOOST_REQUIRE(snappy::Uncompress(encode_remote_write(b).data(), encode_remote_write(b).size(), &raw));
+  const std::string want("\x0a\x1e"                                 // timeseries, 30 bytes
+                         "\x0a\x0e\x0a\x08__name__\x12\x02up"       // label
+                         "\x12\x0c\x09\x00\x00\x00\x00\x00\x00\xf0\x3f\x10\xe8\x07", // sample
+                         32);
+  BOOST_TEST(raw == want);
+}
+
+BOOST_AUTO_TEST_CASE(decodes_golden_bytes_with_a_literal_snappy_block) {
+  // Snappy: varint length 32, literal tag (32-1)<<2, then the bytes.
+  std::string body("\x20\x7c", 2);
+  body += std::string("\x0a\x1e\x0a\x0e\x0a\x08__name__\x12\x02up"
+                      "\x12\x0c\x09\x00\x00\x00\x00\x00\x00\xf0\x3f\x10\xe8\x07", 32);
+  auto r = decode_remote_write(body);
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  BOOST_TEST((*r == write_batch{{series{labels{{"__name__", "up"}}, {{1000, 1.0}}}}}));
+}
+
+BOOST_AUTO_TEST_CASE(ignores_exemplars_histograms_and_metadata) {
+  std::string ts = series_pb({{"__name__", "up"}}, {{2, 5}});
+  ts += field(3, field(1, label_pb("x", "y")));                               // exemplar with a label
+  ts += field(4, "");                                                         // native histogram
+  auto r = decode_remote_write(compress(field(1, ts) + field(3, field(2, "up"))));
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  BOOST_TEST(r->sample_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(sorts_unsorted_labels_and_samples_and_drops_empty_values) {
+  auto raw = field(1, series_pb({{"zone", "a"}, {"empty", ""}, {"__name__", "m"}}, {{3, 30}, {1, 10}, {2, 30}}));
+  auto r = decode_remote_write(compress(raw));
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  BOOST_REQUIRE(r->items.size() == 1u);
+  BOOST_TEST((r->items[0].lbls.pairs() == std::vector<label>{{"__name__", "m"}, {"zone", "a"}}));
+  BOOST_TEST((r->items[0].samples == std::vector<sample>{{10, 1}, {30, 3}, {30, 2}}));
+}
+
+BOOST_AUTO_TEST_CASE(skips_series_without_samples) {
+  auto raw = field(1, series_pb({{"__name__", "a"}}, {})) + field(1, series_pb({{"__name__", "b"}}, {{1, 1}}));
+  auto r = decode_remote_write(compress(raw));
+  BOOST_REQUIRE(r.has_value());
+  BOOST_REQUIRE(r->items.size() == 1u);
+  BOOST_TEST(r->items[0].lbls.metric_name() == "b");
+}
+
+BOOST_AUTO_TEST_CASE(accepts_an_empty_request) {
+  auto r = decode_remote_write(compress(""));
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r->items.empty());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_snappy) {
+  auto r = decode_remote_write("not snappy at all");
+  BOOST_REQUIRE(!r);
+  BOOST_TEST((r.error().code() == errc::invalid_argument));
+  BOOST_TEST(r.error().message().starts_with("snappy: "));
+  std::string truncated = compress(std::string(1000, 'a') + "xyz");
+  truncated.resize(truncated.size() - 2);
+  BOOST_TEST(decode_remote_write(truncated).error().message() == "snappy: corrupt compressed data");
+  BOOST_TEST((decode_remote_write("").error().code() == errc::invalid_argument));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bodies_over_the_limit_before_inflating) {
+  auto body = compress(field(1, series_pb({{"__name__", "up"}}, {{1, 1}})));
+  auto r = decode_remote_write(body, 10);
+  BOOST_REQUIRE(!r);
+  BOOST_TEST((r.error().code() == errc::resource_exhausted));
+  BOOST_TEST(r.error().message() == "snappy: decompressed body would be 31 bytes, over the limit of 10");
+  BOOST_TEST(decode_remote_write(body, 31).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_protobuf) {
+  BOOST_TEST(decode_error("\xff\xff\xff\xff") == "protobuf: body is not a valid remote-write WriteRequest");
+  BOOST_TEST(decode_error("\x0a\x10\x0a") == "protobuf: body is not a valid remote-write WriteRequest");
+}
+
+BOOST_AUTO_TEST_CASE(rejects_missing_or_invalid_metric_names) {
+  auto ok = field(1, series_pb({{"__name__", "ok"}}, {{1, 1}}));
+  BOOST_TEST(decode_error(ok + field(1, series_pb({{"job", "x"}}, {{1, 1}}))) ==
+             "timeseries[1]: missing metric name (label \"__name__\")");
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", ""}}, {{1, 1}}))) ==
+             "timeseries[0]: empty metric name (label \"__name__\")");
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", "1up"}}, {{1, 1}}))) ==
+             "timeseries[0]: invalid metric name \"1up\"");
+  auto dotted = decode_remote_write(compress(field(1, series_pb({{"__name__", "api.latency"}}, {{1, 1}}))));
+  BOOST_TEST(dotted.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_bad_labels) {
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", "m"}, {"a.b", "x"}}, {{1, 1}}))) ==
+             "timeseries[0].labels[1]: invalid label name \"a.b\"");
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", "m"}, {"", "x"}}, {{1, 1}}))) ==
+             "timeseries[0].labels[1]: invalid label name \"\"");
+  BOOST_TEST(decode_error(field(1, series_pb({{"job", "a"}, {"__name__", "m"}, {"job", "b"}}, {{1, 1}}))) ==
+             "timeseries[0]: duplicate label name \"job\"");
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", "m"}, {"job", "\xff"}}, {{1, 1}}))) ==
+             "timeseries[0].labels[1]: value of label \"job\" is not valid UTF-8");
+}
+
+BOOST_AUTO_TEST_CASE(survives_random_and_mutated_input) {
+  std::mt19937_64 rng(7);
+  auto valid = encode_remote_write(random_batch(rng));
+  std::string raw;
+  BOOST_REQUIRE(snappy::Uncompress(valid.data(), valid.size(), &raw));
+  for (int i = 0; i < 3000; ++i) {
+    std::string junk = raw;
+    if (!junk.empty())
+      for (int k = 0; k < 4; ++k) junk[rng() % junk.size()] = static_cast<char>(rng());
+    if (i % 3 == 0) junk.resize(rng() % (junk.size() + 1));
+    auto r = decode_remote_write(i % 2 ? compress(junk) : junk); // must not crash
+    if (r) BOOST_TEST(r->items.size() <= 20u);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

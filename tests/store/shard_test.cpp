@@ -1,0 +1,242 @@
+#include "store/shard.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "store/keys.hpp"
+#include "store/lmdb.hpp"
+#include "tests/store/shard_test_util.hpp"
+
+using namespace vigil;
+using namespace vigil::store;
+using namespace vigil::store::testing;
+
+namespace {
+
+const labels up_api{{"__name__", "up"}, {"job", "api"}};
+const labels up_db{{"__name__", "up"}, {"job", "db"}, {"env", "prod"}};
+const labels cpu_api{{"__name__", "cpu"}, {"job", "api"}};
+
+series ramp(const labels& ls, timestamp_ms from, int n, timestamp_ms step = 15000) {
+  series s{ls, {}};
+  for (int i = 0; i < n; ++i) s.samples.push_back({from + i * step, static_cast<double>(i)});
+  return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(shard)
+
+BOOST_AUTO_TEST_CASE(appends_and_selects_sorted_by_labels) {
+  shard_fixture f;
+  const auto st = f.append({{ramp(up_db, 0, 10), ramp(up_api, 0, 5), ramp(cpu_api, 0, 3)}});
+  BOOST_TEST(st.appended == 18u);
+  BOOST_TEST(st.new_series == 3u);
+  const auto got = f.select({eq("__name__", "up")});
+  BOOST_REQUIRE_EQUAL(got.size(), 2u);
+  // Sorted by label pairs: (env, prod) < (job, api).
+  BOOST_TEST(got[0] == ramp(up_db, 0, 10));
+  BOOST_TEST(got[1] == ramp(up_api, 0, 5));
+}
+
+BOOST_AUTO_TEST_CASE(reopen_keeps_data_and_continues_the_open_chunk) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 30)}});
+  BOOST_TEST(f.sh->stats().chunks == 1u);
+  f.reopen();
+  BOOST_TEST(f.select({eq("job", "api")}) == std::vector<series>({ramp(up_api, 0, 30)}),
+             boost::test_tools::per_element());
+  series rest = ramp(up_api, 0, 60);
+  rest.samples.erase(rest.samples.begin(), rest.samples.begin() + 30);
+  const auto st = f.append({{rest}});
+  BOOST_TEST(st.appended == 30u);
+  BOOST_TEST(st.new_series == 0u);
+  BOOST_TEST(f.sh->stats().chunks == 1u); // same chunk record, grown
+  f.reopen();
+  BOOST_TEST(f.select({eq("job", "api")}) == std::vector<series>({ramp(up_api, 0, 60)}),
+             boost::test_tools::per_element());
+  BOOST_TEST(f.sh->stats().series == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(counts_duplicates_and_out_of_order_across_reopen) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 1000, 3, 1000)}}); // 1000, 2000, 3000
+  f.reopen();
+  const auto st = f.append({{series{up_api, {{3000, 7}, {2500, 7}, {4000, 7}, {4000, 8}, {100, 0}}}}});
+  BOOST_TEST(st.duplicates == 2u);
+  BOOST_TEST(st.out_of_order == 2u);
+  BOOST_TEST(st.appended == 1u);
+  const auto got = f.select({eq("job", "api")});
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(got[0].samples.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(filters_samples_by_inclusive_time_range) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 300, 1000)}}); // 3 chunks: [0,119s] [120s,239s] [240s,299s]
+  const auto in = [&](timestamp_ms lo, timestamp_ms hi) {
+    const auto got = f.select({eq("job", "api")}, {lo, hi});
+    return got.empty() ? std::size_t{0} : got[0].samples.size();
+  };
+  BOOST_TEST(in(0, 0) == 1u);
+  BOOST_TEST(in(119'000, 120'000) == 2u); // across a chunk boundary
+  BOOST_TEST(in(130'500, 250'000) == 120u);
+  BOOST_TEST(in(500, 900) == 0u); // between samples inside one chunk
+  BOOST_TEST(in(299'000, 1'000'000) == 1u);
+  BOOST_TEST(in(-5000, -1) == 0u);
+  BOOST_TEST(in(10, 5) == 0u); // empty range
+  const auto got = f.select({eq("job", "api")}, {119'500, 121'000});
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(got[0].samples.front().t == 120'000);
+  BOOST_TEST(got[0].samples.back().t == 121'000);
+}
+
+BOOST_AUTO_TEST_CASE(omits_series_without_samples_in_range) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 10, 1000), ramp(up_db, 100'000, 10, 1000)}});
+  auto got = f.select({eq("__name__", "up")}, {0, 50'000});
+  BOOST_REQUIRE_EQUAL(got.size(), 1u);
+  BOOST_TEST(got[0].lbls == up_api);
+  auto ls = f.sh->series_labels({eq("__name__", "up")}, {95'000, 200'000});
+  BOOST_REQUIRE(ls.has_value());
+  BOOST_TEST(*ls == std::vector<labels>({up_db}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(label_names_and_values_follow_matchers_and_range) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 10, 1000), ramp(up_db, 100'000, 10, 1000), ramp(cpu_api, 0, 2, 1000)}});
+  using strings = std::vector<std::string>;
+  const auto all = time_range::all();
+  BOOST_TEST(*f.sh->label_names({}, all) == strings({"__name__", "env", "job"}), boost::test_tools::per_element());
+  BOOST_TEST(*f.sh->label_names({}, {0, 50'000}) == strings({"__name__", "job"}), boost::test_tools::per_element());
+  BOOST_TEST(*f.sh->label_names({eq("job", "db")}, all) == strings({"__name__", "env", "job"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(*f.sh->label_values("job", {}, all) == strings({"api", "db"}), boost::test_tools::per_element());
+  BOOST_TEST(*f.sh->label_values("job", {}, {100'000, 100'000}) == strings({"db"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(*f.sh->label_values("__name__", {eq("job", "api")}, {5000, 9000}) == strings({"up"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(f.sh->label_values("nope", {}, all)->empty());
+  BOOST_TEST(f.sh->label_names({eq("env", "")}, all).error().code() == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(select_requires_a_non_empty_matcher) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 1)}});
+  BOOST_TEST(f.sh->select({}, time_range::all()).error().code() == errc::invalid_argument);
+  BOOST_TEST(f.sh->select({re("job", ".*")}, time_range::all()).error().code() == errc::invalid_argument);
+  BOOST_TEST(f.select({re("job", ".+"), eq("env", "")}).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(invalid_batch_commits_nothing) {
+  shard_fixture f;
+  const labels bad{{std::string(300, 'x'), "v"}};
+  auto r = f.sh->append({{ramp(up_api, 0, 5), ramp(bad, 0, 1)}});
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST(r.error().code() == errc::invalid_argument);
+  BOOST_TEST(f.select({eq("job", "api")}).empty());
+  BOOST_TEST(f.sh->stats().series == 0u);
+  BOOST_TEST(f.append({{ramp(up_api, 0, 5)}}).new_series == 1u); // ref counter rolled back too
+  BOOST_TEST(f.select({eq("job", "api")}).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(stale_markers_and_infinities_round_trip) {
+  shard_fixture f;
+  const double inf = std::numeric_limits<double>::infinity();
+  const series s{up_api, {{1, 1}, {2, stale_nan()}, {3, inf}, {4, -inf}, {5, std::nan("")}, {6, stale_nan()}}};
+  f.append({{s}});
+  f.reopen();
+  BOOST_TEST(f.select({eq("job", "api")}) == std::vector<series>({s}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(open_reads_only_meta) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 10), ramp(up_db, 0, 10)}});
+  f.close();
+  { // Overwrite every series and chunk record with garbage.
+    auto e = lmdb::env::open(f.opts.dir, {});
+    BOOST_REQUIRE(e.has_value());
+    auto t = lmdb::txn::begin(*e, false);
+    const std::uint8_t junk[] = {0xEE, 0xEE, 0xEE};
+    for (const char* name : {"series", "chunks"}) {
+      const MDB_dbi dbi = *t->open_dbi(name, 0);
+      auto c = lmdb::cursor::open(*t, dbi);
+      for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT)) {
+        MDB_val k = lmdb::to_val(c->key()), v = lmdb::to_val(junk);
+        BOOST_REQUIRE(mdb_cursor_put(c->get(), &k, &v, MDB_CURRENT) == MDB_SUCCESS);
+      }
+    }
+    BOOST_REQUIRE(t->commit().is_ok());
+  }
+  f.reopen(); // succeeds: nothing but meta is read
+  BOOST_TEST(f.sh->stats().series == 2u);
+  auto r = f.sh->select({eq("job", "api")}, time_range::all());
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST(r.error().code() == errc::corruption);
+  BOOST_TEST_MESSAGE(r.error().to_string());
+  auto a = f.sh->append({{ramp(up_api, 1'000'000, 1)}});
+  BOOST_REQUIRE(!a.has_value());
+  BOOST_TEST(a.error().code() == errc::corruption);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_an_unknown_format_version) {
+  shard_fixture f;
+  f.close();
+  {
+    auto e = lmdb::env::open(f.opts.dir, {});
+    auto t = lmdb::txn::begin(*e, false);
+    const MDB_dbi meta = *t->open_dbi("meta", 0);
+    const std::uint8_t v[] = {99};
+    BOOST_REQUIRE(t->put(meta, lmdb::as_bytes("format_version"), v).is_ok());
+    BOOST_REQUIRE(t->commit().is_ok());
+  }
+  auto r = store::shard::open(f.opts);
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST(r.error().code() == errc::corruption);
+}
+
+BOOST_AUTO_TEST_CASE(full_map_rejects_the_batch_and_keeps_acknowledged_data) {
+  shard_fixture f(fsync_policy::never, std::uint64_t{1} << 20); // 1 MiB
+  std::vector<series> acked;
+  status err;
+  for (int round = 0; round < 1000 && err.is_ok(); ++round) {
+    write_batch b;
+    for (int i = 0; i < 50; ++i) b.items.push_back(ramp({{"__name__", "m"}, {"i", std::to_string(round * 50 + i)}}, 0, 20));
+    auto r = f.sh->append(b);
+    if (r) acked.insert(acked.end(), b.items.begin(), b.items.end());
+    else err = r.error();
+  }
+  BOOST_TEST(err.code() == errc::resource_exhausted);
+  BOOST_TEST(f.select({eq("__name__", "m")}).size() == acked.size());
+  // The shard stays usable: later batches succeed or fail cleanly, and what
+  // was acknowledged stays readable.
+  auto more = f.sh->append({{ramp(acked.front().lbls, 1'000'000, 1)}});
+  BOOST_TEST((more.has_value() || more.error().code() == errc::resource_exhausted));
+  BOOST_TEST(f.select({eq("__name__", "m")}).size() == acked.size());
+}
+
+BOOST_AUTO_TEST_CASE(fsync_never_survives_reopen_after_sync) {
+  shard_fixture f(fsync_policy::never);
+  f.append({{ramp(up_api, 0, 100)}});
+  BOOST_TEST(f.sh->sync().is_ok());
+  f.reopen();
+  BOOST_TEST(f.select({eq("job", "api")})[0].samples.size() == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(stats_count_series_chunks_and_samples) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 130), ramp(up_db, 0, 5)}});
+  const auto st = f.sh->stats();
+  BOOST_TEST(st.series == 2u);
+  BOOST_TEST(st.chunks == 3u);
+  BOOST_TEST(st.samples_appended == 135u);
+  BOOST_TEST(st.bytes_on_disk > 0u);
+  BOOST_TEST(st.bytes_on_disk < std::filesystem::file_size(f.opts.dir + "/data.mdb") + 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,44 @@
+// tests/store/shard_test_util.hpp - a shard in a temporary directory.
+#pragma once
+
+#include <memory>
+
+#include <boost/test/unit_test.hpp>
+
+#include "store/shard.hpp"
+#include "tests/store/store_test_util.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace vigil::store::testing {
+
+struct shard_fixture {
+  test::temp_dir dir;
+  shard_options opts;
+  std::unique_ptr<shard> sh;
+
+  explicit shard_fixture(fsync_policy p = fsync_policy::always, std::uint64_t map_size = std::uint64_t{1} << 30) {
+    opts.dir = dir.str() + "/shard";
+    opts.sync = p;
+    opts.map_size = map_size;
+    reopen();
+  }
+  void close() { sh.reset(); }
+  void reopen() {
+    sh.reset();
+    auto r = shard::open(opts);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+    sh = std::move(*r);
+  }
+  append_stats append(const write_batch& b) {
+    auto r = sh->append(b);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+    return *r;
+  }
+  std::vector<series> select(const matchers& ms, time_range range = time_range::all()) {
+    auto r = sh->select(ms, range);
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+    return *r;
+  }
+};
+
+} // namespace vigil::store::testing
