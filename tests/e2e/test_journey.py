@@ -71,7 +71,7 @@ def test(env):
 
     # Restart: the data is still there.
     node.start()
-    r = node.query("avg(api.latency) > 400")
+    r = node.query('api.latency{endpoint="/users"}')
     assert r.json()["data"]["result"][0]["value"][1] == "500", r.body
 
 
