@@ -144,6 +144,10 @@ void select_one_metric(benchmark::State& state) {
     for (const auto& s : *r) samples += s.samples.size();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(samples));
+  const auto st = (*sh)->stats();
+  state.counters["disk_bytes/sample"] =
+      static_cast<double>(st.bytes_on_disk) / static_cast<double>(st.samples_appended);
+  state.counters["chunks"] = static_cast<double>(st.chunks);
 }
 
 } // namespace

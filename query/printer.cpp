@@ -103,8 +103,18 @@ struct printer {
     return print(*b.lhs) + " " + to_string(b.op) + (b.return_bool ? " bool" : "") + print_matching(b) + " " +
            print(*b.rhs);
   }
-  std::string operator()(const unary_expr& u) const { return (u.negate ? "-" : "+") + print(*u.inner); }
-  std::string operator()(const paren_expr& p) const { return "(" + print(*p.inner) + ")"; }
+  // Built by appending: GCC 12 warns falsely (-Wrestrict) on "(" + std::string.
+  std::string operator()(const unary_expr& u) const {
+    std::string out(u.negate ? "-" : "+");
+    out += print(*u.inner);
+    return out;
+  }
+  std::string operator()(const paren_expr& p) const {
+    std::string out("(");
+    out += print(*p.inner);
+    out += ')';
+    return out;
+  }
 };
 
 } // namespace

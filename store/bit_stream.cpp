@@ -34,17 +34,25 @@ bit_writer& bit_writer::operator=(bit_writer&& other) noexcept {
 
 void bit_writer::write_bits(std::uint64_t v, unsigned n) {
   assert(n <= 64);
+  if (n == 0) return;
   if (n < 64) v &= (std::uint64_t{1} << n) - 1;
-  while (n > 0) {
-    if (free_ == 0) {
-      out_->push_back(0);
-      free_ = 8;
+  if (free_ != 0) { // top up the partial last byte
+    if (n <= free_) {
+      free_ -= n;
+      out_->back() |= static_cast<std::uint8_t>(v << free_);
+      return;
     }
-    const unsigned k = n < free_ ? n : free_;
-    const auto part = static_cast<unsigned>((v >> (n - k)) & ((1u << k) - 1));
-    out_->back() |= static_cast<std::uint8_t>(part << (free_ - k));
-    free_ -= k;
-    n -= k;
+    n -= free_;
+    out_->back() |= static_cast<std::uint8_t>(v >> n);
+    free_ = 0;
+  }
+  while (n >= 8) {
+    n -= 8;
+    out_->push_back(static_cast<std::uint8_t>(v >> n));
+  }
+  if (n != 0) {
+    free_ = 8 - n;
+    out_->push_back(static_cast<std::uint8_t>(v << free_));
   }
 }
 

@@ -29,6 +29,7 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
 
 result<append_stats> shard::append(const write_batch& batch) {
   impl& s = *impl_;
+  if (batch.sample_count() == 0) return append_stats{}; // no txn, no fsync
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
   auto stats = s.hd.append(*t, s.index, batch);
