@@ -23,8 +23,7 @@ add_library(vigil_api_pure STATIC
   ${VIGIL_REMOTE_PB_HDRS})
 # remote.pb.h is private to remote_write.cpp: no public header includes it.
 target_include_directories(vigil_api_pure PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
-# vigil_core is the only vigil dependency: prom_json.cpp uses query/value.hpp,
-# a header-only value type (rooted include path, no vigil_query symbols).
+# match[] selectors are parsed by the PromQL parser (vigil_query).
 target_link_libraries(vigil_api_pure
-  PUBLIC vigil_core
+  PUBLIC vigil_core vigil_query
   PRIVATE protobuf::libprotobuf ${SNAPPY_LIB} PkgConfig::SIMDJSON vigil_warnings)

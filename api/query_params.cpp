@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "api/codec_util.hpp"
+#include "query/ast.hpp"
+#include "query/parser.hpp"
 
 namespace vigil::api {
 
@@ -56,176 +58,7 @@ std::optional<timestamp_ms> parse_prom_duration(std::string_view s) {
   return total;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-/// A minimal PromQL vector-selector parser (no offsets, no ranges).
-class selector_parser {
-public:
-  explicit selector_parser(std::string_view s) : s_(s) {}
-  result<matchers> parse();
-
-private:
-  status fail(const std::string& what) const {
-    return invalid_argument("parse error at char " + std::to_string(pos_ + 1) + ": " + what);
-  }
-  char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
-  void skip_blanks() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
-      ++pos_;
-  }
-  std::string_view ident(bool dots) {
-    auto start = pos_;
-    auto ok = [&](char c, bool first) {
-      return is_alpha(c) || c == '_' || (dots && (c == ':' || c == '.')) || (!first && is_digit(c));
-    };
-    while (pos_ < s_.size() && ok(s_[pos_], pos_ == start)) ++pos_;
-    return s_.substr(start, pos_ - start);
-  }
-  result<std::string> string_literal();
-  status escape(char quote, std::string& out);
-  status parse_matcher(matchers& out, bool named);
-
-  std::string_view s_;
-  std::size_t pos_ = 0;
-};
-
-status selector_parser::escape(char quote, std::string& out) {
-  char c = peek();
-  ++pos_;
-  switch (c) {
-    case 'a': out += '\a'; return status::ok();
-    case 'b': out += '\b'; return status::ok();
-    case 'f': out += '\f'; return status::ok();
-    case 'n': out += '\n'; return status::ok();
-    case 'r': out += '\r'; return status::ok();
-    case 't': out += '\t'; return status::ok();
-    case 'v': out += '\v'; return status::ok();
-    case '\\': out += '\\'; return status::ok();
-    default: break;
-  }
-  if (c == quote) {
-    out += c;
-    return status::ok();
-  }
-  std::size_t digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : (c >= '0' && c <= '7') ? 3 : 0;
-  if (digits == 0) {
-    --pos_;
-    return fail("unknown escape sequence '\\" + std::string(1, c) + "'");
-  }
-  int base = (c >= '0' && c <= '7') ? 8 : 16;
-  if (base == 8) --pos_; // the first octal digit is part of the number
-  std::uint32_t v = 0;
-  for (std::size_t k = 0; k < digits; ++k, ++pos_) {
-    int d = hex_value(peek());
-    if (d < 0 || d >= base) return fail("invalid escape sequence: expected " + std::to_string(digits) + " digits");
-    v = v * static_cast<std::uint32_t>(base) + static_cast<std::uint32_t>(d);
-  }
-  if (c == 'x' || base == 8) {
-    if (v > 255) return fail("octal escape value > 255");
-    out += static_cast<char>(v);
-  } else {
-    if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return fail("escape is an invalid Unicode code point");
-    append_utf8(out, v);
-  }
-  return status::ok();
-}
-
-result<std::string> selector_parser::string_literal() {
-  char quote = peek();
-  if (quote != '"' && quote != '\'' && quote != '`') return fail("expected a quoted string");
-  auto open = pos_++;
-  std::string out;
-  for (;;) {
-    if (pos_ >= s_.size() || (quote != '`' && s_[pos_] == '\n')) {
-      pos_ = open;
-      return fail("unterminated quoted string");
-    }
-    char c = s_[pos_++];
-    if (c == quote) break;
-    if (c == '\\' && quote != '`') {
-      VIGIL_TRY(escape(quote, out));
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-status selector_parser::parse_matcher(matchers& out, bool named) {
-  std::string_view label = ident(false);
-  if (label.empty()) return fail("unexpected " + quoted(s_.substr(pos_, 1)) + ", expected a label name or '}'");
-  if (named && label == metric_name_label) {
-    pos_ -= label.size();
-    return fail("metric name must not be set twice");
-  }
-  skip_blanks();
-  match_type type;
-  if (s_.substr(pos_, 2) == "=~") type = match_type::regex;
-  else if (s_.substr(pos_, 2) == "!~") type = match_type::not_regex;
-  else if (s_.substr(pos_, 2) == "!=") type = match_type::not_equal;
-  else if (peek() == '=') type = match_type::equal;
-  else return fail("expected a label matching operator (=, !=, =~, !~) after label name " + quoted(label));
-  pos_ += type == match_type::equal ? 1 : 2;
-  skip_blanks();
-  auto value_pos = pos_;
-  auto value = string_literal();
-  if (!value) return std::move(value).error();
-  auto m = matcher::make(type, std::string(label), std::move(*value));
-  if (!m) {
-    pos_ = value_pos;
-    return fail(m.error().message());
-  }
-  out.push_back(std::move(*m));
-  return status::ok();
-}
-
-result<matchers> selector_parser::parse() {
-  matchers out;
-  skip_blanks();
-  std::string_view name = ident(true);
-  if (!name.empty()) {
-    auto m = matcher::make(match_type::equal, std::string(metric_name_label), std::string(name));
-    out.push_back(std::move(*m)); // equality matchers cannot fail
-    skip_blanks();
-  }
-  if (peek() == '{') {
-    ++pos_;
-    for (;;) {
-      skip_blanks();
-      if (peek() == '}') {
-        ++pos_;
-        break;
-      }
-      VIGIL_TRY(parse_matcher(out, !name.empty()));
-      skip_blanks();
-      if (peek() == ',') ++pos_;
-      else if (peek() != '}') return fail("expected ',' or '}' after a label matcher");
-    }
-    skip_blanks();
-  }
-  if (pos_ != s_.size()) return fail("unexpected " + quoted(s_.substr(pos_, 10)) + " after the selector");
-  if (std::all_of(out.begin(), out.end(), [](const matcher& m) { return m.matches_empty(); }))
-    return invalid_argument("vector selector must contain at least one non-empty matcher");
-  return out;
-}
-
-std::string form_decode(std::string_view s) {
+std::string form_decode_impl(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -268,9 +101,13 @@ result<timestamp_ms> parse_duration_param(std::string_view s) {
 }
 
 result<matchers> parse_series_selector(std::string_view s) {
-  auto r = selector_parser(s).parse();
-  if (!r) return invalid_argument("invalid selector " + quoted(s) + ": " + r.error().message());
-  return r;
+  // match[] is PromQL selector syntax: parse it with the PromQL parser.
+  auto e = query::parse(s);
+  if (!e) return invalid_argument("invalid selector " + quoted(s) + ": " + e.error().message());
+  const auto* sel = std::get_if<query::vector_selector>(&(*e)->node);
+  if (sel == nullptr || sel->offset != 0 || sel->at.is_set())
+    return invalid_argument("invalid selector " + quoted(s) + ": expected a plain vector selector");
+  return sel->ms;
 }
 
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view s) {
@@ -283,9 +120,11 @@ std::vector<std::pair<std::string, std::string>> parse_form(std::string_view s) 
     auto eq = piece.find('=');
     std::string_view name = piece.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1);
-    out.emplace_back(form_decode(name), form_decode(value));
+    out.emplace_back(form_decode_impl(name), form_decode_impl(value));
   }
   return out;
 }
+
+std::string url_decode(std::string_view s) { return form_decode_impl(s); }
 
 } // namespace vigil::api

@@ -59,4 +59,8 @@ result<matchers> parse_series_selector(std::string_view s);
 /// url.ParseQuery fails: a malformed %-escape is kept literally.
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view s);
 
+/// Decodes one form/query-string component: %XX escapes and '+' as space (a
+/// malformed %XX is kept literally).
+std::string url_decode(std::string_view s);
+
 } // namespace vigil::api

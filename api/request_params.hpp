@@ -14,9 +14,6 @@ namespace vigil::api {
 /// Splits "/path?query" into ("/path", "query").
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
 
-/// Decodes %XX escapes and '+' (as space).
-std::string url_decode(std::string_view s);
-
 class request_params {
 public:
   /// Parses the query string, and the body when `content_type` is

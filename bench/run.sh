@@ -23,10 +23,12 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q "${need[@]}" >/dev/null
 fi
 
-echo "== codec and store micro-benchmarks"
-for b in "$BUILD"/bench/*_bench; do
-  [ -x "$b" ] && "$b" --benchmark_min_time=0.2
-done
+if [ -z "${SKIP_MICRO:-}" ]; then
+  echo "== codec and store micro-benchmarks"
+  for b in "$BUILD"/bench/*_bench; do
+    if [ -x "$b" ]; then "$b" --benchmark_min_time=0.2; fi
+  done
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 200); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timeout: $1" >&2; return 1; }

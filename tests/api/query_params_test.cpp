@@ -81,9 +81,9 @@ BOOST_AUTO_TEST_CASE(parses_duration_params) {
 
 BOOST_AUTO_TEST_CASE(parses_selectors) {
   BOOST_TEST(selector("up") == R"(__name__="up";)");
-  BOOST_TEST(selector("api.latency{endpoint=\"/users\"}") == R"(__name__="api.latency";endpoint="/users";)");
+  BOOST_TEST(selector("api.latency{endpoint=\"/users\"}") == R"(endpoint="/users";__name__="api.latency";)");
   BOOST_TEST(selector(R"( up { job = "a" , env!="dev", path=~"/api/.*" ,code!~'5..', } )") ==
-             R"(__name__="up";job="a";env!="dev";path=~"/api/.*";code!~"5..";)");
+             R"(job="a";env!="dev";path=~"/api/.*";code!~"5..";__name__="up";)");
   BOOST_TEST(selector(R"({__name__=~"http_.*"})") == R"(__name__=~"http_.*";)");
   BOOST_TEST(selector("{a=`raw\\n`}") == R"(a="raw\\n";)");
   BOOST_TEST(selector(R"({a="\x41\u00e9\101\n\"\\"})") == "a=\"A\xC3\xA9" "A\\n\\\"\\\\\";");
@@ -99,26 +99,22 @@ BOOST_AUTO_TEST_CASE(selector_matchers_match) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_bad_selectors) {
-  BOOST_TEST(selector_error("up{job}") ==
-             R"(invalid selector "up{job}": parse error at char 7: expected a label matching operator (=, !=, =~, !~) after label name "job")");
-  BOOST_TEST(selector_error("up{job=a}") ==
-             R"(invalid selector "up{job=a}": parse error at char 8: expected a quoted string)");
-  BOOST_TEST(selector_error(R"(up{job="a")") ==
-             R"(invalid selector "up{job=\"a\"": parse error at char 11: expected ',' or '}' after a label matcher)");
-  BOOST_TEST(selector_error(R"(up{job="a)") ==
-             R"(invalid selector "up{job=\"a": parse error at char 8: unterminated quoted string)");
-  BOOST_TEST(selector_error(R"(up{1="a"})") ==
-             R"(invalid selector "up{1=\"a\"}": parse error at char 4: unexpected "1", expected a label name or '}')");
-  BOOST_TEST(selector_error(R"(up{a="\q"})") ==
-             R"(invalid selector "up{a=\"\\q\"}": parse error at char 8: unknown escape sequence '\q')");
-  BOOST_TEST(selector_error(R"(up{__name__="x"})") ==
-             R"(invalid selector "up{__name__=\"x\"}": parse error at char 4: metric name must not be set twice)");
-  BOOST_TEST(selector_error(R"(up{a=~"("})").starts_with(R"(invalid selector "up{a=~\"(\"}": parse error at char 7: invalid regular expression "(")"));
-  BOOST_TEST(selector_error("up[5m]") == R"(invalid selector "up[5m]": parse error at char 3: unexpected "[5m]" after the selector)");
-  BOOST_TEST(selector_error(R"({a=~".*"})") ==
-             R"(invalid selector "{a=~\".*\"}": vector selector must contain at least one non-empty matcher)");
-  BOOST_TEST(selector_error("{}") == R"(invalid selector "{}": vector selector must contain at least one non-empty matcher)");
-  BOOST_TEST(selector_error("") == R"(invalid selector "": vector selector must contain at least one non-empty matcher)");
+  // The PromQL parser reports the problem and its line:column position.
+  auto has = [](const std::string& s, std::string_view sub) { return s.find(sub) != std::string::npos; };
+  BOOST_TEST(has(selector_error("up{job}"), R"(invalid selector "up{job}": 1:7: parse error)"));
+  BOOST_TEST(has(selector_error("up{job}"), "label matching operator"));
+  BOOST_TEST(has(selector_error("up{job=a}"), "1:8: parse error"));
+  BOOST_TEST(has(selector_error(R"(up{job="a")"), "1:11: parse error"));
+  BOOST_TEST(has(selector_error(R"(up{job="a)"), "unterminated quoted string"));
+  BOOST_TEST(has(selector_error(R"(up{1="a"})"), "1:4: parse error"));
+  BOOST_TEST(has(selector_error(R"(up{a="\q"})"), "escape sequence"));
+  BOOST_TEST(has(selector_error(R"(up{__name__="x"})"), "metric name must not be set twice"));
+  BOOST_TEST(has(selector_error(R"(up{a=~"("})"), "invalid regular expression"));
+  BOOST_TEST(selector_error("up[5m]") == R"(invalid selector "up[5m]": expected a plain vector selector)");
+  BOOST_TEST(selector_error("up offset 5m") == R"(invalid selector "up offset 5m": expected a plain vector selector)");
+  BOOST_TEST(has(selector_error(R"({a=~".*"})"), "vector selector must contain at least one non-empty matcher"));
+  BOOST_TEST(has(selector_error("{}"), "vector selector must contain at least one non-empty matcher"));
+  BOOST_TEST(has(selector_error(""), "no expression found in input"));
 }
 
 BOOST_AUTO_TEST_CASE(decodes_forms) {
