@@ -5,6 +5,8 @@
 
 #include <re2/re2.h>
 
+#include "core/hash.hpp"
+
 namespace vigil {
 
 namespace {
@@ -50,26 +52,13 @@ std::string_view labels::get(std::string_view name) const noexcept {
 bool labels::has(std::string_view name) const noexcept { return !get(name).empty(); }
 
 std::uint64_t labels::hash() const noexcept {
-  std::uint64_t h = 14695981039346656037ULL;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ULL;
-  };
+  static constexpr std::string_view sep{"\xff", 1};
+  std::uint64_t h = fnv1a_offset;
   for (const auto& l : pairs_) {
-    mix(l.name);
-    mix(l.value);
+    h = fnv1a_update(fnv1a_update(h, l.name), sep);
+    h = fnv1a_update(fnv1a_update(h, l.value), sep);
   }
-  // splitmix64 finalizer spreads FNV's weak low bits.
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
+  return mix64(h);
 }
 
 labels labels::with(std::string_view name, std::string_view value) const {

@@ -1,5 +1,7 @@
 #include "store/keys.hpp"
 
+#include "core/hash.hpp"
+
 #include <algorithm>
 #include <cassert>
 
@@ -53,22 +55,15 @@ bool decode_ref_key(std::span<const std::uint8_t> key, std::uint64_t* v) noexcep
   return true;
 }
 
-std::uint64_t value_hash(std::string_view v) noexcept {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : v) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
+std::uint64_t value_hash(std::string_view v) noexcept { return hash_bytes(v); }
+
+bool is_indexable_name(std::string_view name) noexcept {
+  return !name.empty() && name.size() <= max_label_name_bytes &&
+         std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) <= sep_end; });
 }
 
 void append_postings_key(std::vector<std::uint8_t>& out, std::string_view name, std::string_view value) {
-  assert(!name.empty() && name.size() <= max_label_name_bytes);
+  assert(is_indexable_name(name));
   append_bytes(out, name);
   if (name.size() + 1 + value.size() <= max_key_bytes) {
     out.push_back(sep_exact);

@@ -66,8 +66,11 @@ bool decode_ref_key(std::span<const std::uint8_t> key, std::uint64_t* v) noexcep
 /// of the on-disk format of hashed postings keys: never changes.
 std::uint64_t value_hash(std::string_view v) noexcept;
 
-/// Appends the postings key of (name, value).
-/// @pre 0 < name.size() <= max_label_name_bytes, name has no 0x00..0x02 bytes.
+/// Whether `name` can appear in the index: 1..max_label_name_bytes bytes, none
+/// of them 0x00..0x02 (the postings key separators).
+bool is_indexable_name(std::string_view name) noexcept;
+
+/// Appends the postings key of (name, value). @pre is_indexable_name(name)
 void append_postings_key(std::vector<std::uint8_t>& out, std::string_view name, std::string_view value);
 
 /// Bounds of all postings keys of `name`: [name 0x00, name 0x02).

@@ -2,7 +2,6 @@
 // Selection by matchers lives in series_index_select.cpp.
 #include "store/series_index.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -36,12 +35,9 @@ status series_index::load(const lmdb::txn& t) {
 status series_index::validate(const labels& ls) {
   if (ls.empty()) return invalid_argument("series has no labels");
   for (const auto& l : ls) {
-    if (l.name.empty()) return invalid_argument("empty label name in " + ls.to_string());
-    if (l.name.size() > max_label_name_bytes)
-      return invalid_argument("label name longer than " + std::to_string(max_label_name_bytes) + " bytes");
-    const bool bad = std::any_of(l.name.begin(), l.name.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) <= 0x02; });
-    if (bad) return invalid_argument("label name with a control byte 0x00-0x02");
+    if (is_indexable_name(l.name)) continue;
+    return invalid_argument("label name must be 1-" + std::to_string(max_label_name_bytes) +
+                            " bytes without bytes 0x00-0x02, in " + ls.to_string());
   }
   return status::ok();
 }

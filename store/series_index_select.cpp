@@ -29,6 +29,7 @@ status series_index::read_dups(lmdb::cursor& c, postings_list& out) const {
 
 result<postings_list> series_index::postings(const lmdb::txn& t, std::string_view name,
                                              std::string_view value) const {
+  if (!is_indexable_name(name)) return postings_list{}; // no series has such a label
   key_buf_.clear();
   append_postings_key(key_buf_, name, value);
   auto c = lmdb::cursor::open(t, db_.postings);
@@ -41,6 +42,7 @@ result<postings_list> series_index::postings(const lmdb::txn& t, std::string_vie
 }
 
 status series_index::for_each_value(const lmdb::txn& t, std::string_view name, const value_fn& fn) const {
+  if (!is_indexable_name(name)) return status::ok(); // no series has such a label
   auto c = lmdb::cursor::open(t, db_.postings);
   if (!c) return std::move(c).error();
   std::vector<std::uint8_t> end;

@@ -29,8 +29,10 @@ namespace vigil::store {
 /// committed under any policy: committed pages are in the OS page cache).
 enum class fsync_policy : std::uint8_t {
   always = 0, ///< fsync every commit: power loss loses nothing acknowledged
-  never = 1,  ///< MDB_NOSYNC; the owner calls sync() periodically: power loss
-              ///< may lose commits since the last sync() (never corrupts)
+  never = 1,  ///< MDB_NOSYNC; the owner calls sync() periodically. A process
+              ///< crash loses nothing; power loss may lose commits since the
+              ///< last sync() and, as lmdb.h warns for MDB_NOSYNC, may damage
+              ///< the store unless the filesystem preserves write order
 };
 
 struct shard_options {

@@ -6,7 +6,6 @@
 #include <unordered_map>
 
 #include "store/chunk_reader.hpp"
-#include "store/keys.hpp"
 #include "store/shard_impl.hpp"
 
 namespace vigil::store {
@@ -141,7 +140,6 @@ result<std::vector<std::string>> shard::label_values(std::string_view name, cons
       if (auto v = ls.get(name); !v.empty()) values.emplace(v);
     return std::vector<std::string>(values.begin(), values.end());
   }
-  if (name.empty() || name.size() > max_label_name_bytes) return std::vector<std::string>{};
   auto values = s.index.values(*t, name);
   if (!values || unbounded(range)) return values;
   auto reader = chunk_reader::open(*t, s.db);

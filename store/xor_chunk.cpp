@@ -16,6 +16,15 @@ constexpr bool bit_range(std::int64_t x, unsigned nbits) {
   return -((std::int64_t{1} << (nbits - 1)) - 1) <= x && x <= (std::int64_t{1} << (nbits - 1));
 }
 
+/// Go's PutUvarint, bit-aligned at the writer's position.
+void write_uvarint(bit_writer& w, std::uint64_t v) {
+  while (v >= 0x80) {
+    w.write_byte(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  w.write_byte(static_cast<std::uint8_t>(v));
+}
+
 void put_count(std::vector<std::uint8_t>& buf, std::uint16_t n) {
   buf[0] = static_cast<std::uint8_t>(n >> 8);
   buf[1] = static_cast<std::uint8_t>(n);
@@ -45,20 +54,10 @@ void xor_appender::append(timestamp_ms t, double v) {
   // Unsigned arithmetic: wraps instead of overflowing for extreme timestamps.
   const std::uint64_t t_delta = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(st_.t);
   if (st_.count == 0) {
-    std::uint64_t z = zigzag_encode(t);
-    while (z >= 0x80) {
-      w_.write_byte(static_cast<std::uint8_t>(z | 0x80));
-      z >>= 7;
-    }
-    w_.write_byte(static_cast<std::uint8_t>(z));
+    write_uvarint(w_, zigzag_encode(t));
     w_.write_bits(v_bits, 64);
   } else if (st_.count == 1) {
-    std::uint64_t z = t_delta;
-    while (z >= 0x80) {
-      w_.write_byte(static_cast<std::uint8_t>(z | 0x80));
-      z >>= 7;
-    }
-    w_.write_byte(static_cast<std::uint8_t>(z));
+    write_uvarint(w_, t_delta);
     write_value(v_bits);
   } else {
     write_dod(static_cast<std::int64_t>(t_delta - st_.t_delta));

@@ -113,6 +113,18 @@ BOOST_AUTO_TEST_CASE(empty_matching_matchers_select_series_lacking_the_label) {
              boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(matchers_on_unindexable_names_act_as_absent_labels) {
+  fixture f;
+  add_fleet(f);
+  const std::string long_name(300, 'n');
+  BOOST_TEST(f.select({eq(long_name, "x")}).empty());
+  BOOST_TEST(f.select({re(std::string("a\x01b", 3), ".+")}).empty());
+  BOOST_TEST(f.select({eq("job", "db"), neq(long_name, "x")}) == postings_list({3, 6}),
+             boost::test_tools::per_element());
+  BOOST_TEST(f.select({eq("job", "db"), nre(long_name, "x")}) == postings_list({3, 6}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(rejects_selectors_without_a_non_empty_matcher) {
   fixture f;
   add_fleet(f);

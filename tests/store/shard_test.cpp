@@ -165,11 +165,13 @@ BOOST_AUTO_TEST_CASE(open_reads_only_meta) {
     const std::uint8_t junk[] = {0xEE, 0xEE, 0xEE};
     for (const char* name : {"series", "chunks"}) {
       const MDB_dbi dbi = *t->open_dbi(name, 0);
-      auto c = lmdb::cursor::open(*t, dbi);
-      for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT)) {
-        MDB_val k = lmdb::to_val(c->key()), v = lmdb::to_val(junk);
-        BOOST_REQUIRE(mdb_cursor_put(c->get(), &k, &v, MDB_CURRENT) == MDB_SUCCESS);
+      std::vector<std::vector<std::uint8_t>> keys;
+      {
+        auto c = lmdb::cursor::open(*t, dbi);
+        for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT))
+          keys.emplace_back(c->key().begin(), c->key().end());
       }
+      for (const auto& k : keys) BOOST_REQUIRE(t->put(dbi, k, junk).is_ok());
     }
     BOOST_REQUIRE(t->commit().is_ok());
   }
