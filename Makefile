@@ -39,7 +39,11 @@ build: deps $(BUILD_DIR)/build.ninja
 run: build
 	./$(BUILD_DIR)/cli/vigil serve
 
+# The PromQL conformance counts are printed first (the suite also runs in
+# ctest, which must have the last word: CI reads its closing lines).
 test: build
+	@echo "PromQL conformance (Prometheus 2.42 test scripts, ../shared/conformance/promql):"
+	@./$(BUILD_DIR)/tests/query_tests --run_test=conformance --color_output=no | grep "evals pass" | sed 's/^/  /' || true
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
