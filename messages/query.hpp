@@ -51,12 +51,17 @@ struct query_request {
   std::int64_t end = 0;
   std::int64_t step = 0;
   std::int64_t timeout_ms = 0; ///< 0: the node's default
+  /// Answer with the shards that did answer (plus a warning naming the rest)
+  /// instead of failing. Off by default: no silent partial answers.
+  bool partial_response = false;
+  /// Fill query_answer::stats (the API's `stats` parameter).
+  bool want_stats = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_request& x) {
   return f(caf::meta::type_name("vigil.query_request"), x.promql, x.start, x.end, x.step,
-           x.timeout_ms);
+           x.timeout_ms, x.partial_response, x.want_stats);
 }
 
 /// Answer to a label-names/values or series request.
@@ -88,6 +93,16 @@ typename Inspector::result_type inspect(Inspector& f, shard_stats_msg& x) {
 /// process; registered as an unsafe (local-only) message type.
 struct query_answer {
   query::query_result value;
+  /// Filled when query_request::want_stats: Prometheus' `stats` shape
+  /// (timings in seconds, samples) is rendered from these.
+  struct statistics {
+    double exec_total_seconds = 0;
+    double fetch_seconds = 0;
+    double eval_seconds = 0;
+    double queue_seconds = 0;
+    std::uint64_t total_queryable_samples = 0;
+    std::uint64_t peak_samples = 0;
+  } stats;
 };
 
 } // namespace vigil::messages
