@@ -83,6 +83,33 @@ const char* result_type(query::value_type t) {
   return "vector";
 }
 
+/// The "result" list of a vector or matrix.
+void append_series_items(std::string& out, const query::query_result& r) {
+  const bool vec = r.type == query::value_type::vector;
+  out += '[';
+  bool first = true;
+  for (const auto& s : r.items) {
+    if (vec && s.samples.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    out += R"({"metric":)";
+    append_json_labels(out, s.lbls);
+    if (vec) {
+      out += R"(,"value":)";
+      append_point(out, s.samples.back());
+    } else {
+      out += R"(,"values":[)";
+      for (std::size_t i = 0; i < s.samples.size(); ++i) {
+        if (i) out += ',';
+        append_point(out, s.samples[i]);
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  out += ']';
+}
+
 } // namespace
 
 error_info error_info_for(errc code) noexcept {
@@ -180,7 +207,45 @@ void append_json_labels(std::string& out, const labels& ls) {
   out += '}';
 }
 
-std::string render_query_result(const query::query_result& r) {
+void append_json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) v = 0;
+  double a = std::fabs(v);
+  if (a == 0 || (a >= 1e-6 && a < 1e21)) return append_go_float_f(out, v);
+  std::size_t from = out.size();
+  append_go_float_e(out, v);
+  // Go's encoding/json: "e-09" -> "e-9".
+  std::size_t n = out.size() - from;
+  if (n >= 4 && out[out.size() - 4] == 'e' && out[out.size() - 3] == '-' && out[out.size() - 2] == '0')
+    out.erase(out.size() - 2, 1);
+}
+
+void append_query_stats(std::string& out, const query_stats& s) {
+  auto field = [&out](const char* name, double v) {
+    out += '"';
+    out += name;
+    out += "\":";
+    append_json_number(out, v);
+  };
+  out += R"({"timings":{)";
+  field("evalTotalTime", s.eval_total_seconds);
+  out += ',';
+  field("resultSortTime", s.result_sort_seconds);
+  out += ',';
+  field("queryPreparationTime", s.preparation_seconds);
+  out += ',';
+  field("innerEvalTime", s.inner_eval_seconds);
+  out += ',';
+  field("execQueueTime", s.queue_seconds);
+  out += ',';
+  field("execTotalTime", s.exec_total_seconds);
+  out += R"(},"samples":{"totalQueryableSamples":)";
+  out += std::to_string(s.total_queryable_samples);
+  out += R"(,"peakSamples":)";
+  out += std::to_string(s.peak_samples);
+  out += "}}";
+}
+
+std::string render_query_result(const query::query_result& r, const query_stats* stats) {
   std::string out;
   out.reserve(estimate(r));
   append_success_head(out);
@@ -197,32 +262,11 @@ std::string render_query_result(const query::query_result& r) {
       out += ']';
       break;
     case query::value_type::vector:
-    case query::value_type::matrix: {
-      const bool vec = r.type == query::value_type::vector;
-      out += '[';
-      bool first = true;
-      for (const auto& s : r.items) {
-        if (vec && s.samples.empty()) continue;
-        if (!first) out += ',';
-        first = false;
-        out += R"({"metric":)";
-        append_json_labels(out, s.lbls);
-        if (vec) {
-          out += R"(,"value":)";
-          append_point(out, s.samples.back());
-        } else {
-          out += R"(,"values":[)";
-          for (std::size_t i = 0; i < s.samples.size(); ++i) {
-            if (i) out += ',';
-            append_point(out, s.samples[i]);
-          }
-          out += ']';
-        }
-        out += '}';
-      }
-      out += ']';
-      break;
-    }
+    case query::value_type::matrix: append_series_items(out, r); break;
+  }
+  if (stats) {
+    out += R"(,"stats":)";
+    append_query_stats(out, *stats);
   }
   out += '}';
   append_tail(out, r.warnings);

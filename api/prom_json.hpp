@@ -16,6 +16,7 @@
 // Pure: values in, bytes out. Thread-safety: free functions, no shared state.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,12 +58,28 @@ error_info error_info_for(errc code) noexcept;
 /// types give 500. Also covers "not_acceptable" (406).
 int http_status_for(std::string_view error_type) noexcept;
 
+/// The `stats` object of a query answer, as Prometheus' stats.NewQueryStats
+/// renders it for `stats=<anything>`: timings in seconds, sample counts.
+struct query_stats {
+  double eval_total_seconds = 0;          ///< evalTotalTime
+  double result_sort_seconds = 0;         ///< resultSortTime
+  double preparation_seconds = 0;         ///< queryPreparationTime
+  double inner_eval_seconds = 0;          ///< innerEvalTime
+  double queue_seconds = 0;               ///< execQueueTime
+  double exec_total_seconds = 0;          ///< execTotalTime
+  std::uint64_t total_queryable_samples = 0; ///< samples.totalQueryableSamples
+  std::uint64_t peak_samples = 0;            ///< samples.peakSamples
+};
+
 /// A query result: resultType vector ("value"), matrix ("values"), scalar
 /// ([t,"v"] from `r.scalar`) or string ([t,"s"] from `r.str` and
 /// `r.scalar.t`); "warnings" follows "data" when non-empty. For a vector,
 /// each series contributes its last sample; series without samples are
-/// skipped.
-std::string render_query_result(const query::query_result& r);
+/// skipped. With `stats`, "data" ends with
+/// "stats":{"timings":{"evalTotalTime":…,"resultSortTime":…,
+/// "queryPreparationTime":…,"innerEvalTime":…,"execQueueTime":…,
+/// "execTotalTime":…},"samples":{"totalQueryableSamples":…,"peakSamples":…}}.
+std::string render_query_result(const query::query_result& r, const query_stats* stats = nullptr);
 
 /// `/api/v1/series`: "data" is a list of label sets (objects).
 std::string render_series_list(std::span<const labels> sets, std::span<const std::string> warnings = {});
@@ -90,6 +107,12 @@ void append_json_string(std::string& out, std::string_view s);
 void append_json_timestamp(std::string& out, timestamp_ms t);
 /// Appends a sample value as a quoted string: "500", "0.1", "NaN", "1e+21".
 void append_json_value(std::string& out, double v);
+/// Appends a JSON number as Go's encoding/json writes a float64: shortest
+/// 'f' form, 'e' form when |v| < 1e-6 or |v| >= 1e21 with the exponent's
+/// leading zero dropped ("1e-7", "1e+21"). Not finite: 0 (JSON has no NaN).
+void append_json_number(std::string& out, double v);
+/// Appends the `stats` object described at render_query_result().
+void append_query_stats(std::string& out, const query_stats& s);
 /// Appends {"name":"value",...} in the set's (sorted) order.
 void append_json_labels(std::string& out, const labels& ls);
 

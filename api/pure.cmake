@@ -19,6 +19,11 @@ add_library(vigil_api_pure STATIC
   ${VIGIL_API_DIR}/text_import.cpp
   ${VIGIL_API_DIR}/prom_json.cpp
   ${VIGIL_API_DIR}/query_params.cpp
+  ${VIGIL_API_DIR}/request_params.cpp
+  ${VIGIL_API_DIR}/endpoint_params.cpp
+  ${VIGIL_API_DIR}/metadata.cpp
+  ${VIGIL_API_DIR}/status_json.cpp
+  ${VIGIL_API_DIR}/tsdb_status.cpp
   ${VIGIL_REMOTE_PB_SRCS}
   ${VIGIL_REMOTE_PB_HDRS})
 # remote.pb.h is private to remote_write.cpp: no public header includes it.

@@ -110,6 +110,34 @@ result<matchers> parse_series_selector(std::string_view s) {
   return sel->ms;
 }
 
+result<std::int64_t> parse_go_int(std::string_view s) {
+  auto fail = [s](const char* why) {
+    return invalid_argument("strconv.Atoi: parsing " + quoted(s) + ": " + why);
+  };
+  std::string_view digits = s;
+  bool neg = false;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    neg = digits[0] == '-';
+    digits.remove_prefix(1);
+  }
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), is_digit)) return fail("invalid syntax");
+  std::int64_t v = 0;
+  for (char c : digits) {
+    int d = c - '0';
+    if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, neg ? -d : d, &v))
+      return fail("value out of range");
+  }
+  return v;
+}
+
+result<bool> parse_go_bool(std::string_view s) {
+  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"})
+    if (s == t) return true;
+  for (std::string_view f : {"0", "f", "F", "FALSE", "false", "False"})
+    if (s == f) return false;
+  return invalid_argument("strconv.ParseBool: parsing " + quoted(s) + ": invalid syntax");
+}
+
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view s) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!s.empty()) {

@@ -52,6 +52,17 @@ result<timestamp_ms> parse_duration_param(std::string_view s);
 ///   selector must contain at least one non-empty matcher").
 result<matchers> parse_series_selector(std::string_view s);
 
+/// Parses an integer as Go's strconv.Atoi: optional sign, decimal digits
+/// only (no blanks, no '_').
+/// @returns the value, or invalid_argument with Go's text:
+///   `strconv.Atoi: parsing "x": invalid syntax` or `... value out of range`.
+result<std::int64_t> parse_go_int(std::string_view s);
+
+/// Parses a boolean as Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F
+/// FALSE false False.
+/// @returns the value, or `strconv.ParseBool: parsing "x": invalid syntax`.
+result<bool> parse_go_bool(std::string_view s);
+
 /// Decodes an application/x-www-form-urlencoded body or a query string into
 /// (name, value) pairs, in order, repeats kept (match[]=a&match[]=b).
 /// '+' is a space and %XX a byte; pairs are split at '&', name from value at

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <climits>
+#include <iterator>
 #include <memory>
 
 #include <google/protobuf/arena.h>
@@ -66,7 +67,52 @@ void copy_samples(const pb::TimeSeries& ts, std::vector<sample>& out) {
     std::stable_sort(out.begin(), out.end(), [](const sample& a, const sample& b) { return a.t < b.t; });
 }
 
-result<write_batch> to_batch(const pb::WriteRequest& req) {
+metric_type from_pb(pb::MetricMetadata::MetricType t) {
+  switch (t) {
+    case pb::MetricMetadata::COUNTER: return metric_type::counter;
+    case pb::MetricMetadata::GAUGE: return metric_type::gauge;
+    case pb::MetricMetadata::HISTOGRAM: return metric_type::histogram;
+    case pb::MetricMetadata::GAUGEHISTOGRAM: return metric_type::gaugehistogram;
+    case pb::MetricMetadata::SUMMARY: return metric_type::summary;
+    case pb::MetricMetadata::INFO: return metric_type::info;
+    case pb::MetricMetadata::STATESET: return metric_type::stateset;
+    default: return metric_type::untyped;
+  }
+}
+
+pb::MetricMetadata::MetricType to_pb(metric_type t) {
+  switch (t) {
+    case metric_type::counter: return pb::MetricMetadata::COUNTER;
+    case metric_type::gauge: return pb::MetricMetadata::GAUGE;
+    case metric_type::histogram: return pb::MetricMetadata::HISTOGRAM;
+    case metric_type::gaugehistogram: return pb::MetricMetadata::GAUGEHISTOGRAM;
+    case metric_type::summary: return pb::MetricMetadata::SUMMARY;
+    case metric_type::info: return pb::MetricMetadata::INFO;
+    case metric_type::stateset: return pb::MetricMetadata::STATESET;
+    case metric_type::untyped: break;
+  }
+  return pb::MetricMetadata::UNKNOWN;
+}
+
+/// Validates and copies the request's metadata entries (field 3).
+result<std::vector<metric_metadata>> to_metadata(const pb::WriteRequest& req) {
+  std::vector<metric_metadata> out;
+  out.reserve(static_cast<std::size_t>(req.metadata_size()));
+  for (int i = 0; i < req.metadata_size(); ++i) {
+    const auto& m = req.metadata(i);
+    if (!is_valid_metric_name(m.metric_family_name()))
+      return invalid_argument("metadata[" + std::to_string(i) + "]: invalid metric family name " +
+                              quoted(m.metric_family_name()));
+    out.push_back({m.metric_family_name(), from_pb(m.type()), m.help(), m.unit()});
+  }
+  return out;
+}
+
+/// The batch, and the metadata (appended to `metadata` when non-null and
+/// the whole request is valid).
+result<write_batch> to_batch(const pb::WriteRequest& req, std::vector<metric_metadata>* metadata) {
+  auto md = to_metadata(req);
+  if (!md) return std::move(md).error();
   write_batch out;
   out.items.reserve(static_cast<std::size_t>(req.timeseries_size()));
   for (int i = 0; i < req.timeseries_size(); ++i) {
@@ -77,6 +123,7 @@ result<write_batch> to_batch(const pb::WriteRequest& req) {
     auto& s = out.items.emplace_back(series{std::move(*ls), {}});
     copy_samples(ts, s.samples);
   }
+  if (metadata) std::move(md->begin(), md->end(), std::back_inserter(*metadata));
   return out;
 }
 
@@ -92,7 +139,8 @@ char* remote_write_decoder::buffer::reserve(std::size_t n) {
   return data.get();
 }
 
-result<write_batch> remote_write_decoder::decode(std::string_view body, std::size_t max_uncompressed_bytes) {
+result<write_batch> remote_write_decoder::decode(std::string_view body, std::size_t max_uncompressed_bytes,
+                                                 std::vector<metric_metadata>* metadata) {
   std::size_t raw_size = 0;
   if (!snappy::GetUncompressedLength(body.data(), body.size(), &raw_size))
     return invalid_argument("snappy: body is not snappy block-compressed data (bad length header)");
@@ -115,7 +163,7 @@ result<write_batch> remote_write_decoder::decode(std::string_view body, std::siz
   {
     google::protobuf::Arena arena(opts);
     auto* req = google::protobuf::Arena::CreateMessage<pb::WriteRequest>(&arena);
-    if (req->ParseFromArray(raw, static_cast<int>(raw_size))) out = to_batch(*req);
+    if (req->ParseFromArray(raw, static_cast<int>(raw_size))) out = to_batch(*req, metadata);
     used = arena.SpaceAllocated();
   }
   if (used > arena_.size) arena_.reserve(round_to_page(used));
@@ -124,12 +172,13 @@ result<write_batch> remote_write_decoder::decode(std::string_view body, std::siz
   return out;
 }
 
-result<write_batch> decode_remote_write(std::string_view body, std::size_t max_uncompressed_bytes) {
+result<write_batch> decode_remote_write(std::string_view body, std::size_t max_uncompressed_bytes,
+                                        std::vector<metric_metadata>* metadata) {
   thread_local remote_write_decoder decoder;
-  return decoder.decode(body, max_uncompressed_bytes);
+  return decoder.decode(body, max_uncompressed_bytes, metadata);
 }
 
-std::string encode_remote_write(const write_batch& batch) {
+std::string encode_remote_write(const write_batch& batch, std::span<const metric_metadata> metadata) {
   google::protobuf::Arena arena;
   auto* req = google::protobuf::Arena::CreateMessage<pb::WriteRequest>(&arena);
   req->mutable_timeseries()->Reserve(static_cast<int>(batch.items.size()));
@@ -147,6 +196,13 @@ std::string encode_remote_write(const write_batch& batch) {
       ps->set_timestamp(smp.t);
       ps->set_value(smp.v);
     }
+  }
+  for (const auto& m : metadata) {
+    auto* pm = req->add_metadata();
+    pm->set_type(to_pb(m.type));
+    pm->set_metric_family_name(m.name);
+    pm->set_help(m.help);
+    pm->set_unit(m.unit);
   }
   std::string raw;
   [[maybe_unused]] bool ok = req->SerializeToString(&raw);

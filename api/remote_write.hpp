@@ -9,9 +9,12 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "api/metadata.hpp"
 #include "core/series.hpp"
 #include "core/status.hpp"
 
@@ -30,15 +33,17 @@ inline constexpr std::size_t default_max_uncompressed_bytes = std::size_t{32} <<
 /// a label set stay separate items; the store merges them). A series' samples
 /// are stable-sorted by timestamp when the sender did not send them in order.
 /// Labels with an empty value are dropped (Prometheus: empty == absent).
-/// Series without samples are validated, then left out. Exemplars, metadata
-/// and native histograms are ignored.
+/// Series without samples are validated, then left out. Exemplars and
+/// native histograms are ignored. Metadata (field 3, which Prometheus sends
+/// in requests of its own, without series) goes to `metadata` when given.
 ///
 /// Validation; the first failure rejects the whole body, so the sender gets a
 /// 400 naming the series (Prometheus instead skips invalid series and only
 /// logs them, which hides the problem from the sender):
 ///  - `__name__` present, non-empty and `[a-zA-Z_:.][a-zA-Z0-9_:.]*`;
 ///  - other label names `[a-zA-Z_][a-zA-Z0-9_]*`, no name twice;
-///  - label values valid UTF-8.
+///  - label values valid UTF-8;
+///  - metadata family names `[a-zA-Z_:.][a-zA-Z0-9_:.]*`.
 ///
 /// Uses a per-thread remote_write_decoder, so memory is reused between calls
 /// on one thread (at most 2 x 16 MiB stays allocated per thread).
@@ -49,9 +54,14 @@ inline constexpr std::size_t default_max_uncompressed_bytes = std::size_t{32} <<
 /// @returns the batch, or
 ///   - resource_exhausted when the announced size exceeds the limit;
 ///   - invalid_argument naming the problem: "snappy: ...", "protobuf: ...",
-///     or "timeseries[3].labels[1]: invalid label name \"1x\"".
+///     "timeseries[3].labels[1]: invalid label name \"1x\"" or
+///     "metadata[0]: invalid metric family name \"\"".
+/// @param metadata when non-null, receives the request's metadata entries
+///        in request order (appended; left untouched when decoding fails).
+///        Unknown prompb types become metric_type::untyped.
 result<write_batch> decode_remote_write(std::string_view body,
-                                        std::size_t max_uncompressed_bytes = default_max_uncompressed_bytes);
+                                        std::size_t max_uncompressed_bytes = default_max_uncompressed_bytes,
+                                        std::vector<metric_metadata>* metadata = nullptr);
 
 /// decode_remote_write() with buffers that survive between calls: the
 /// decompressed body and the protobuf arena's first block (sized from the
@@ -65,7 +75,8 @@ public:
 
   /// As decode_remote_write(); the returned batch owns its data.
   result<write_batch> decode(std::string_view body,
-                             std::size_t max_uncompressed_bytes = default_max_uncompressed_bytes);
+                             std::size_t max_uncompressed_bytes = default_max_uncompressed_bytes,
+                             std::vector<metric_metadata>* metadata = nullptr);
 
 private:
   struct buffer {
@@ -78,9 +89,10 @@ private:
   buffer arena_; ///< the arena's first block
 };
 
-/// Encodes a batch as a snappy block-compressed prompb WriteRequest, labels in
-/// the batch's (sorted) order. For tests, benchmarks and load generators.
+/// Encodes a batch (and metadata entries, field 3) as a snappy
+/// block-compressed prompb WriteRequest, labels in the batch's (sorted)
+/// order. For tests, benchmarks and load generators.
 /// @pre the serialized request is smaller than 2 GiB (protobuf's limit).
-std::string encode_remote_write(const write_batch& batch);
+std::string encode_remote_write(const write_batch& batch, std::span<const metric_metadata> metadata = {});
 
 } // namespace vigil::api

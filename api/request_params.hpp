@@ -1,5 +1,6 @@
 // api/request_params.hpp - the parameters of one API request: the query
 // string plus, for form POSTs, the body (as Prometheus accepts both).
+// Pure; a request_params is a plain value.
 #pragma once
 
 #include <string>
@@ -17,7 +18,9 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
 class request_params {
 public:
   /// Parses the query string, and the body when `content_type` is
-  /// application/x-www-form-urlencoded.
+  /// application/x-www-form-urlencoded (any case, any parameters). As in Go's
+  /// Request.FormValue, body values come before query-string values, so
+  /// get() prefers the body.
   static request_params from(std::string_view query_string, std::string_view content_type,
                              std::string_view body);
 

@@ -1,6 +1,10 @@
-// api/routes.hpp - the HTTP API: path -> handler. Each handler decodes the
-// request with the pure codecs (remote_write, json_ingest, text_import,
-// prom_json) and turns it into one actor request through the api bridge.
+// api/routes.hpp - the HTTP API: path -> handler (the table is in routes.cpp,
+// the handlers in routes_*.cpp, see routes_detail.hpp). Each handler checks
+// the request with the pure parsers (endpoint_params, remote_write,
+// json_ingest, text_import), turns it into actor requests through the api
+// bridge, and renders the answer with the pure renderers (prom_json,
+// status_json, tsdb_status, metadata). Every malformed request gets a 4xx
+// with a Prometheus-style JSON error body.
 #pragma once
 
 #include <chrono>
@@ -25,7 +29,9 @@ struct api_settings {
 };
 
 /// Builds the request handler. Thread-safe: it is called from HTTP io
-/// threads; all actor work happens inside `bridge`.
+/// threads; all actor work happens inside `bridge`. The handler owns the
+/// node's in-memory metric metadata registry (/api/v1/metadata), which lives
+/// as long as the handler. `sys` is not used yet.
 handler make_routes(caf::actor_system& sys, api_bridge_actor bridge, api_settings settings);
 
 } // namespace vigil::api

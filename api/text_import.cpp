@@ -183,7 +183,7 @@ std::optional<metric_type> parse_type(std::string_view s) {
 metric_metadata& entry(std::vector<metric_metadata>& md, std::string_view name) {
   for (auto& m : md)
     if (m.name == name) return m;
-  return md.emplace_back(metric_metadata{std::string(name), metric_type::untyped, {}});
+  return md.emplace_back(metric_metadata{std::string(name), metric_type::untyped, {}, {}});
 }
 
 status line_parser::parse_comment(std::vector<metric_metadata>* metadata) {
@@ -217,17 +217,6 @@ status line_parser::parse_comment(std::vector<metric_metadata>* metadata) {
 }
 
 } // namespace
-
-const char* to_string(metric_type t) noexcept {
-  switch (t) {
-    case metric_type::untyped: return "untyped";
-    case metric_type::counter: return "counter";
-    case metric_type::gauge: return "gauge";
-    case metric_type::histogram: return "histogram";
-    case metric_type::summary: return "summary";
-  }
-  return "untyped";
-}
 
 result<write_batch> decode_prometheus_text(std::string_view body, timestamp_ms now,
                                            std::vector<metric_metadata>* metadata) {

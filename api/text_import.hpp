@@ -27,24 +27,12 @@
 #include <string_view>
 #include <vector>
 
+#include "api/metadata.hpp"
 #include "core/sample.hpp"
 #include "core/series.hpp"
 #include "core/status.hpp"
 
 namespace vigil::api {
-
-enum class metric_type : unsigned char { untyped = 0, counter, gauge, histogram, summary };
-
-/// "untyped", "counter", "gauge", "histogram", "summary".
-const char* to_string(metric_type t) noexcept;
-
-/// What the # HELP and # TYPE lines said about one metric family.
-struct metric_metadata {
-  std::string name;
-  metric_type type = metric_type::untyped;
-  std::string help;
-  friend bool operator==(const metric_metadata&, const metric_metadata&) = default;
-};
 
 /// Parses a text-format body.
 ///

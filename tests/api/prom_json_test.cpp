@@ -148,4 +148,45 @@ BOOST_AUTO_TEST_CASE(escapes_strings_as_go) {
   BOOST_TEST(str("a\xFFz\xC3") == R"("a\ufffdz\ufffd")");
 }
 
+BOOST_AUTO_TEST_CASE(writes_json_numbers_as_go_encoding_json) {
+  auto num = [](double v) {
+    std::string s;
+    append_json_number(s, v);
+    return s;
+  };
+  BOOST_TEST(num(0) == "0");
+  BOOST_TEST(num(0.5) == "0.5");
+  BOOST_TEST(num(12) == "12");
+  BOOST_TEST(num(0.000123) == "0.000123");
+  BOOST_TEST(num(1e-6) == "0.000001");
+  BOOST_TEST(num(1.5e-7) == "1.5e-7");
+  BOOST_TEST(num(1e-10) == "1e-10");
+  BOOST_TEST(num(1e21) == "1e+21");
+  BOOST_TEST(num(-2.5e-8) == "-2.5e-8");
+  BOOST_TEST(num(std::nan("")) == "0");
+}
+
+BOOST_AUTO_TEST_CASE(renders_stats_inside_data_golden) {
+  query::query_result r;
+  r.type = query::value_type::scalar;
+  r.scalar = {1700000000000, 2};
+  query_stats s;
+  s.eval_total_seconds = 0.0015;
+  s.preparation_seconds = 0.001;
+  s.inner_eval_seconds = 0.0005;
+  s.queue_seconds = 1e-7;
+  s.exec_total_seconds = 0.002;
+  s.total_queryable_samples = 42;
+  s.peak_samples = 7;
+  BOOST_TEST(render_query_result(r, &s) ==
+             R"({"status":"success","data":{"resultType":"scalar","result":[1700000000,"2"],)"
+             R"("stats":{"timings":{"evalTotalTime":0.0015,"resultSortTime":0,"queryPreparationTime":0.001,)"
+             R"("innerEvalTime":0.0005,"execQueueTime":1e-7,"execTotalTime":0.002},)"
+             R"("samples":{"totalQueryableSamples":42,"peakSamples":7}}}})");
+  r.warnings = {"w"};
+  BOOST_TEST(render_query_result(r, &s).ends_with(R"("peakSamples":7}}},"warnings":["w"]})"));
+  BOOST_TEST(render_query_result(r) ==
+             R"({"status":"success","data":{"resultType":"scalar","result":[1700000000,"2"]},"warnings":["w"]})");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

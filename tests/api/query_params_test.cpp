@@ -136,4 +136,23 @@ BOOST_AUTO_TEST_CASE(selector_parser_survives_mutated_input) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(parses_integers_as_go_atoi) {
+  BOOST_TEST(*parse_go_int("0") == 0);
+  BOOST_TEST(*parse_go_int("+12") == 12);
+  BOOST_TEST(*parse_go_int("-9223372036854775808") == INT64_MIN);
+  BOOST_TEST(*parse_go_int("9223372036854775807") == INT64_MAX);
+  BOOST_TEST(parse_go_int("9223372036854775808").error().message() ==
+             "strconv.Atoi: parsing \"9223372036854775808\": value out of range");
+  for (std::string_view bad : {"", "+", "1.5", " 1", "1_000", "0x10", "ten"})
+    BOOST_TEST(parse_go_int(bad).error().message() ==
+               "strconv.Atoi: parsing \"" + std::string(bad) + "\": invalid syntax");
+}
+
+BOOST_AUTO_TEST_CASE(parses_booleans_as_go_parsebool) {
+  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) BOOST_TEST(*parse_go_bool(t));
+  for (std::string_view f : {"0", "f", "F", "FALSE", "false", "False"}) BOOST_TEST(!*parse_go_bool(f));
+  BOOST_TEST(parse_go_bool("yes").error().message() == "strconv.ParseBool: parsing \"yes\": invalid syntax");
+  BOOST_TEST(!parse_go_bool("tRUE"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -218,4 +218,42 @@ BOOST_AUTO_TEST_CASE(survives_random_and_mutated_input) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(returns_metadata_golden) {
+  // MetricMetadata{type=COUNTER, metric_family_name="up", help="Up.", unit="s"}, then an unknown type 99.
+  std::string md = "\x08\x01" + field(2, "up") + field(4, "Up.") + field(5, "s");
+  std::string md2 = "\x08\x63" + field(2, "odd");
+  std::vector<metric_metadata> out{{"before", metric_type::gauge, "", ""}};
+  auto r = decode_remote_write(compress(field(3, md) + field(3, md2)), default_max_uncompressed_bytes, &out);
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  BOOST_TEST(r->items.empty());
+  BOOST_TEST((out == std::vector<metric_metadata>{{"before", metric_type::gauge, "", ""},
+                                                  {"up", metric_type::counter, "Up.", "s"},
+                                                  {"odd", metric_type::untyped, "", ""}}));
+}
+
+BOOST_AUTO_TEST_CASE(round_trips_metadata_of_every_type) {
+  std::vector<metric_metadata> md;
+  for (auto t : {metric_type::untyped, metric_type::counter, metric_type::gauge, metric_type::histogram,
+                 metric_type::summary, metric_type::gaugehistogram, metric_type::info, metric_type::stateset})
+    md.push_back({std::string("m_") + to_string(t), t, "help of " + std::string(to_string(t)), "bytes"});
+  write_batch b{{series{labels{{"__name__", "up"}}, {{1000, 1.0}}}}};
+  std::vector<metric_metadata> out;
+  auto r = decode_remote_write(encode_remote_write(b, md), default_max_uncompressed_bytes, &out);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST((*r == b));
+  BOOST_TEST((out == md));
+}
+
+BOOST_AUTO_TEST_CASE(rejects_invalid_metadata_names_and_keeps_the_output_untouched) {
+  std::vector<metric_metadata> out;
+  auto bad_md = decode_remote_write(compress(field(3, field(2, "1bad"))), default_max_uncompressed_bytes, &out);
+  BOOST_REQUIRE(!bad_md);
+  BOOST_TEST(bad_md.error().message() == "metadata[0]: invalid metric family name \"1bad\"");
+  BOOST_TEST(decode_error(field(3, "\x08\x01")) == "metadata[0]: invalid metric family name \"\"");
+  // Valid metadata beside an invalid series: nothing is returned.
+  auto raw = field(3, field(2, "up")) + field(1, series_pb({{"__name__", "1x"}}, {{1, 1}}));
+  BOOST_TEST(!decode_remote_write(compress(raw), default_max_uncompressed_bytes, &out));
+  BOOST_TEST(out.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,64 @@ def request(url, data=None, headers=None, method=None, timeout=30):
             return Response(r.status, r.read(), dict(r.headers))
     except urllib.error.HTTPError as e:
         return Response(e.code, e.read(), dict(e.headers))
+
+
+def encode_varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _pb_bytes(number, payload):
+    """A protobuf length-delimited field."""
+    return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
+
+
+def snappy_literal(raw):
+    """Snappy block format made of literals only (valid, just not smaller)."""
+    out = bytearray(encode_varint(len(raw)))
+    for i in range(0, len(raw), 65536):
+        chunk = raw[i:i + 65536]
+        n = len(chunk) - 1
+        if n < 60:
+            out.append(n << 2)
+        elif n < 256:
+            out += bytes([60 << 2, n])
+        else:
+            out += bytes([61 << 2, n & 0xFF, n >> 8])
+        out += chunk
+    return bytes(out)
+
+
+# prompb MetricMetadata.MetricType
+METADATA_TYPES = {"unknown": 0, "counter": 1, "gauge": 2, "histogram": 3, "gaugehistogram": 4,
+                  "summary": 5, "info": 6, "stateset": 7}
+
+
+def encode_remote_write(series=(), metadata=()):
+    """A snappy-compressed prompb WriteRequest (stdlib only).
+
+    series: [(labels dict, [(timestamp_ms, value), ...])];
+    metadata: [(type name, metric family name, help, unit)]."""
+    body = b""
+    for labels, samples in series:
+        ts = b"".join(_pb_bytes(1, _pb_bytes(1, k.encode()) + _pb_bytes(2, v.encode()))
+                      for k, v in sorted(labels.items()))
+        for t, v in samples:
+            sample = b"\x09" + struct.pack("<d", v) + b"\x10" + encode_varint(t & 0xFFFFFFFFFFFFFFFF)
+            ts += _pb_bytes(2, sample)
+        body += _pb_bytes(1, ts)
+    for type_name, name, help_text, unit in metadata:
+        md = b"\x08" + encode_varint(METADATA_TYPES[type_name]) + _pb_bytes(2, name.encode())
+        md += _pb_bytes(4, help_text.encode()) + _pb_bytes(5, unit.encode())
+        body += _pb_bytes(3, md)
+    return snappy_literal(body)
 
 
 class Node:
@@ -140,6 +199,21 @@ class Node:
     def query_range(self, expr, start, end, step):
         q = {"query": expr, "start": str(start), "end": str(end), "step": str(step)}
         return request(self.url + "/api/v1/query_range?" + urllib.parse.urlencode(q))
+
+    def get(self, path, params=(), **kw):
+        """GET path?params; params: a dict or (name, value) pairs (repeats allowed)."""
+        qs = urllib.parse.urlencode(params)
+        return request(self.url + path + ("?" + qs if qs else ""), **kw)
+
+    def post_form(self, path, params=(), headers=None):
+        """POST path with an application/x-www-form-urlencoded body."""
+        h = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        return request(self.url + path, data=urllib.parse.urlencode(params).encode(), headers=h)
+
+    def push_remote_write(self, series=(), metadata=()):
+        return request(self.url + "/api/v1/write", data=encode_remote_write(series, metadata),
+                       headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
+                                "X-Prometheus-Remote-Write-Version": "0.1.0"})
 
     def series(self, match, start=None, end=None):
         q = [("match[]", match)]

@@ -1,0 +1,88 @@
+// Ingest routes: decode with the pure codecs, record any metric metadata,
+// then one write request to the router.
+#include <chrono>
+#include <memory>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/defaults.hpp"
+#include "actors/errors.hpp"
+#include "api/json_ingest.hpp"
+#include "api/prom_json.hpp"
+#include "api/remote_write.hpp"
+#include "api/routes_detail.hpp"
+#include "api/text_import.hpp"
+
+namespace vigil::api::detail {
+
+namespace {
+
+http_response ingest_ok(int ok_code, const messages::ingest_ack& ack) {
+  if (ok_code == 204) return {204, "text/plain", "", {}};
+  return json(ok_code, "{\"status\":\"success\",\"data\":{\"samples\":" + std::to_string(ack.appended) +
+                         ",\"duplicates\":" + std::to_string(ack.duplicates) + "}}");
+}
+
+http_response out_of_order(const messages::ingest_ack& ack) {
+  return error_response(invalid_argument(
+    std::to_string(ack.out_of_order) +
+    " samples were older than the newest sample of their series and were rejected "
+    "(out of order); " + std::to_string(ack.appended) + " samples were stored"));
+}
+
+/// Writes `batch` through the router and answers `ok_code` (200 with counts,
+/// or 204) once every shard committed. An empty batch (e.g. a remote-write
+/// request that carries only metadata) is answered without a request.
+void ingest(const ctx& c, write_batch&& batch, responder done, int ok_code) {
+  if (batch.items.empty()) return done(ingest_ok(ok_code, {}));
+  auto b = std::make_shared<write_batch>(std::move(batch));
+  auto stats = c.stats;
+  auto timeout = defaults::ingest_timeout + std::chrono::seconds(1);
+  c.run([=](bridge_ptr self, const api_handles& h) {
+    self->request(h.router, timeout, atom::write_v, messages::ingest_request{std::move(*b)})
+      .then(
+        [=](const messages::ingest_ack& ack) {
+          stats->samples_ingested += ack.appended;
+          stats->samples_duplicate += ack.duplicates;
+          stats->samples_out_of_order += ack.out_of_order;
+          done(ack.out_of_order > 0 ? out_of_order(ack) : ingest_ok(ok_code, ack));
+        },
+        [=](caf::error& err) { done(error_response(to_status(err))); });
+  });
+}
+
+void reject(const ctx& c, const status& st, const responder& done) {
+  ++c.stats->requests_rejected;
+  done(error_response(st));
+}
+
+} // namespace
+
+void post_json_metrics(const ctx& c, call& r, responder done) {
+  auto batch = decode_json_metrics(r.req.body, now_ms());
+  if (!batch) return reject(c, batch.error(), done);
+  ingest(c, std::move(*batch), std::move(done), 200);
+}
+
+void post_remote_write(const ctx& c, call& r, responder done) {
+  const auto& enc = r.req.content_encoding;
+  if (!enc.empty() && enc != "snappy")
+    return reject(c, invalid_argument("unsupported Content-Encoding '" + enc +
+                                      "': remote write bodies are snappy-compressed"),
+                  done);
+  std::vector<metric_metadata> metadata;
+  auto batch = decode_remote_write(r.req.body, c.settings.max_decoded_bytes, &metadata);
+  if (!batch) return reject(c, batch.error(), done);
+  c.metadata->record(metadata);
+  ingest(c, std::move(*batch), std::move(done), 204);
+}
+
+void post_text_import(const ctx& c, call& r, responder done) {
+  std::vector<metric_metadata> metadata;
+  auto batch = decode_prometheus_text(r.req.body, now_ms(), &metadata);
+  if (!batch) return reject(c, batch.error(), done);
+  c.metadata->record(metadata);
+  ingest(c, std::move(*batch), std::move(done), 204);
+}
+
+} // namespace vigil::api::detail

@@ -1,0 +1,99 @@
+// Query routes: /api/v1/query and /query_range (one request to the query
+// service each), /query_exemplars and /format_query (answered here).
+#include <chrono>
+#include <cmath>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+#include "api/endpoint_params.hpp"
+#include "api/prom_json.hpp"
+#include "api/routes_detail.hpp"
+#include "api/status_json.hpp"
+
+namespace vigil::api::detail {
+
+namespace {
+
+/// Whole nanoseconds, as Prometheus' timings (Go durations) are.
+double whole_ns(double seconds) { return std::round(seconds * 1e9) / 1e9; }
+
+/// Prometheus' timings from vigil's: preparation is the fetch from shards,
+/// inner evaluation the engine; vigil sorts no results separately.
+query_stats to_api_stats(const messages::query_answer::statistics& s) {
+  query_stats out;
+  out.preparation_seconds = whole_ns(s.fetch_seconds);
+  out.inner_eval_seconds = whole_ns(s.eval_seconds);
+  out.eval_total_seconds = whole_ns(s.fetch_seconds + s.eval_seconds);
+  out.queue_seconds = whole_ns(s.queue_seconds);
+  out.exec_total_seconds = whole_ns(s.exec_total_seconds);
+  out.total_queryable_samples = s.total_queryable_samples;
+  out.peak_samples = s.peak_samples;
+  return out;
+}
+
+messages::query_request to_message(eval_request&& e) {
+  messages::query_request q;
+  q.promql = std::move(e.query);
+  q.start = e.start;
+  q.end = e.end;
+  q.step = e.step;
+  q.timeout_ms = e.timeout_ms;
+  q.partial_response = e.partial_response;
+  q.want_stats = e.want_stats;
+  return q;
+}
+
+http_response render_answer(const messages::query_answer& a, bool want_stats) {
+  if (!want_stats) return json(200, render_query_result(a.value));
+  auto s = to_api_stats(a.stats);
+  return json(200, render_query_result(a.value, &s));
+}
+
+void run_query(const ctx& c, messages::query_request q, responder done) {
+  auto stats = c.stats;
+  ++stats->queries;
+  auto timeout = std::chrono::milliseconds(q.timeout_ms) + std::chrono::seconds(1);
+  const bool want_stats = q.want_stats;
+  c.run([=](bridge_ptr self, const api_handles& h) {
+    self->request(h.queries, timeout, atom::query_v, q)
+      .then([=](const messages::query_answer& a) { done(render_answer(a, want_stats)); },
+            [=](caf::error& err) {
+              ++stats->queries_failed;
+              done(error_response(to_status(err)));
+            });
+  });
+}
+
+eval_limits limits_of(const ctx& c) {
+  return {now_ms(), c.settings.query_timeout.count(), c.settings.max_points};
+}
+
+} // namespace
+
+void get_query(const ctx& c, call& r, responder done) {
+  auto q = parse_instant_query(r.params, limits_of(c));
+  if (!q) return done(error_response(q.error()));
+  run_query(c, to_message(std::move(*q)), std::move(done));
+}
+
+void get_query_range(const ctx& c, call& r, responder done) {
+  auto q = parse_range_query(r.params, limits_of(c));
+  if (!q) return done(error_response(q.error()));
+  run_query(c, to_message(std::move(*q)), std::move(done));
+}
+
+void get_query_exemplars(const ctx&, call& r, responder done) {
+  if (auto st = check_exemplar_query(r.params); !st) return done(error_response(st));
+  done(json(200, std::string(empty_shape_body(r.path)))); // vigil stores no exemplars
+}
+
+void get_format_query(const ctx&, call& r, responder done) {
+  auto text = format_query(r.params);
+  if (!text) return done(error_response(text.error()));
+  std::string body;
+  append_json_string(body, *text);
+  done(json(200, render_success_raw(body)));
+}
+
+} // namespace vigil::api::detail

@@ -1,0 +1,199 @@
+// Status routes: /-/healthy, /-/ready, /metrics, /api/v1/status/buildinfo,
+// /runtimeinfo, /tsdb, and the endpoints answered with empty shapes.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <system_error>
+#include <thread>
+
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/defaults.hpp"
+#include "actors/errors.hpp"
+#include "api/endpoint_params.hpp"
+#include "api/prom_json.hpp"
+#include "api/routes_detail.hpp"
+#include "api/status_json.hpp"
+#include "api/tsdb_status.hpp"
+#include "messages/series_codec.hpp"
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.0.0"
+#endif
+#ifndef VIGIL_REVISION
+#define VIGIL_REVISION ""
+#endif
+#ifndef VIGIL_BRANCH
+#define VIGIL_BRANCH ""
+#endif
+#ifndef VIGIL_BUILD_DATE
+#define VIGIL_BUILD_DATE ""
+#endif
+
+namespace vigil::api::detail {
+
+namespace {
+
+/// Number of OS threads of this process (Prometheus reports goroutines).
+std::int64_t thread_count() {
+  std::error_code ec;
+  std::int64_t n = 0;
+  for (std::filesystem::directory_iterator it{"/proc/self/task", ec}, end; !ec && it != end; it.increment(ec))
+    ++n;
+  return n;
+}
+
+/// What Prometheus calls goVersion: "C++20, g++ 12.2.0".
+std::string toolchain() {
+#if defined(__clang__)
+  return "C++20, clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "C++20, g++ " __VERSION__;
+#else
+  return "C++20";
+#endif
+}
+
+std::string current_dir() {
+  std::error_code ec;
+  auto p = std::filesystem::current_path(ec);
+  return ec ? std::string{} : p.string();
+}
+
+/// Collects a tsdb status from the shards' stats and every series' labels;
+/// answers once both arrived, or at the first failure.
+struct tsdb_gather {
+  tsdb_gather(responder d, std::size_t top) : done(std::move(d)), top_n(top) {}
+
+  void fail(const status& st) {
+    if (!std::exchange(finished, true)) done(error_response(st));
+  }
+  void add_shard(const messages::shard_stats_msg& s) {
+    num_series += s.series;
+    chunks += s.chunks;
+    min_time = std::min(min_time, s.min_time);
+    max_time = std::max(max_time, s.max_time);
+    part_done();
+  }
+  void part_done() {
+    if (finished || --pending > 0) return;
+    finished = true;
+    auto st = compute_tsdb_status(sets, top_n);
+    st.num_series = num_series;
+    st.chunk_count = chunks;
+    st.min_time = min_time;
+    st.max_time = max_time;
+    done(json(200, render_tsdb_status(st)));
+  }
+
+  responder done;
+  std::size_t top_n;
+  std::size_t pending = 2; ///< the shard table and the series list
+  bool finished = false;
+  std::vector<labels> sets;
+  std::uint64_t num_series = 0;
+  std::uint64_t chunks = 0;
+  timestamp_ms min_time = std::numeric_limits<timestamp_ms>::max();
+  timestamp_ms max_time = std::numeric_limits<timestamp_ms>::min();
+};
+
+/// Asks every shard of `t` for its stats; fails when a slot is empty.
+void request_shard_stats(bridge_ptr self, const std::shared_ptr<tsdb_gather>& g, const shard_table& t,
+                         std::chrono::milliseconds timeout) {
+  for (std::size_t i = 0; i < t.shards.size(); ++i)
+    if (!t.shards[i]) return g->fail(unavailable("shard " + std::to_string(i) + " is unavailable"));
+  g->pending += t.shards.size();
+  for (const auto& s : t.shards)
+    self->request(s, timeout, atom::stats_v)
+      .then([=](const messages::shard_stats_msg& m) { g->add_shard(m); },
+            [=](caf::error& err) { g->fail(to_status(err)); });
+  g->part_done(); // the table itself
+}
+
+void request_all_series(bridge_ptr self, const std::shared_ptr<tsdb_gather>& g,
+                        const query_service_actor& q, std::chrono::milliseconds timeout) {
+  auto all = matcher::make(match_type::regex, std::string(metric_name_label), ".+");
+  if (!all) return g->fail(all.error());
+  auto sel = messages::make_select(matchers{std::move(*all)}, time_range::all());
+  self->request(q, timeout, atom::series_v, sel)
+    .then(
+      [=](const messages::series_payload& p) {
+        auto got = messages::decode_series_set(p.bytes);
+        if (!got) return g->fail(got.error());
+        for (auto& s : *got) g->sets.push_back(std::move(s.lbls));
+        g->part_done();
+      },
+      [=](caf::error& err) { g->fail(to_status(err)); });
+}
+
+} // namespace
+
+void get_healthy(const ctx&, call&, responder done) { done(text(200, "vigil is Healthy.\n")); }
+
+void get_ready(const ctx& c, call&, responder done) {
+  c.run([=](bridge_ptr self, const api_handles& h) {
+    self->request(h.node, std::chrono::seconds(2), atom::status_v)
+      .then([=](bool ready) {
+              done(ready ? text(200, "vigil is Ready.\n")
+                         : text(503, "vigil is not ready: some shards are unavailable.\n"));
+            },
+            [=](caf::error&) { done(text(503, "vigil is not ready.\n")); });
+  });
+}
+
+void get_self_metrics(const ctx& c, call&, responder done) {
+  const counters& s = *c.stats;
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  counter("vigil_ingest_samples_total", "Samples committed to shards.", s.samples_ingested);
+  counter("vigil_ingest_duplicate_samples_total", "Samples skipped: same timestamp as newest.",
+          s.samples_duplicate);
+  counter("vigil_ingest_out_of_order_samples_total", "Samples rejected: older than newest.",
+          s.samples_out_of_order);
+  counter("vigil_ingest_rejected_requests_total", "Ingest requests rejected as malformed.",
+          s.requests_rejected);
+  counter("vigil_queries_total", "PromQL queries received.", s.queries);
+  counter("vigil_queries_failed_total", "PromQL queries that failed.", s.queries_failed);
+  done({200, "text/plain; version=0.0.4; charset=utf-8", std::move(out), {}});
+}
+
+void get_build_info(const ctx&, call&, responder done) {
+  build_info b{VIGIL_VERSION, VIGIL_REVISION, VIGIL_BRANCH, "", VIGIL_BUILD_DATE, toolchain()};
+  done(json(200, render_build_info(b)));
+}
+
+void get_runtime_info(const ctx& c, call&, responder done) {
+  runtime_info r;
+  r.start_time = c.start_time;
+  r.cwd = current_dir();
+  r.last_config_time = c.start_time; // the configuration is read once, at start
+  r.goroutine_count = thread_count();
+  r.gomaxprocs = std::thread::hardware_concurrency();
+  r.storage_retention = "unlimited";
+  done(json(200, render_runtime_info(r)));
+}
+
+void get_tsdb_status(const ctx& c, call& r, responder done) {
+  auto top_n = parse_tsdb_limit(r.params);
+  if (!top_n) return done(error_response(top_n.error()));
+  // Costs one series fan-out over all shards: see api/tsdb_status.hpp.
+  auto timeout = defaults::metadata_timeout + std::chrono::seconds(1);
+  c.run([=, top = *top_n](bridge_ptr self, const api_handles& h) {
+    auto g = std::make_shared<tsdb_gather>(done, top);
+    self->request(h.node, timeout, atom::get_v, atom::shards_v)
+      .then([=](const shard_table& t) { request_shard_stats(self, g, t, timeout); },
+            [=](caf::error& err) { g->fail(to_status(err)); });
+    request_all_series(self, g, h.queries, timeout);
+  });
+}
+
+void get_empty_shape(const ctx&, call& r, responder done) {
+  done(json(200, std::string(empty_shape_body(r.path))));
+}
+
+} // namespace vigil::api::detail
