@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 
 namespace vigil::defaults {
 
@@ -13,6 +14,19 @@ inline constexpr std::chrono::milliseconds ingest_timeout{5000};
 
 /// Default PromQL timeout: the design document's "Query Execution: 5s".
 inline constexpr std::chrono::milliseconds query_timeout{5000};
+
+/// Queries evaluated at once; more wait in line. Prometheus'
+/// --query.max-concurrency default: enough to keep the shards and workers
+/// busy, few enough that each query's memory stays bounded.
+inline constexpr std::size_t query_max_concurrency = 20;
+
+/// Queries that may wait for a slot; beyond that a query fails at once
+/// (503 "too many queued queries") instead of piling up in memory.
+inline constexpr std::size_t query_max_queued = 200;
+
+/// Slack on the query service's request to a query actor beyond the query's
+/// own deadline, so the query actor's precise timeout error wins.
+inline constexpr std::chrono::milliseconds query_grace{1000};
 
 /// Metadata requests (series, labels) fan out like queries.
 inline constexpr std::chrono::milliseconds metadata_timeout{5000};

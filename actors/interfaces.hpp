@@ -33,7 +33,12 @@ using shard_actor = caf::typed_actor<
   /// Storage statistics.
   caf::replies_to<atom::stats>::with<messages::shard_stats_msg>,
   /// Flushes to disk; a self-timer under fsync_policy::never.
-  caf::reacts_to<atom::sync>>;
+  caf::reacts_to<atom::sync>,
+  /// Evaluates a pushed-down part of a query over this shard's series and
+  /// answers its per-step results (labels + points at step times). Errors:
+  /// timeout (deadline passed), resource_exhausted (max_samples),
+  /// invalid_argument (bad PromQL).
+  caf::replies_to<atom::eval, messages::partial_request>::with<messages::series_payload>>;
 
 /// Where every shard lives right now: slot i holds shard i's handle, or a
 /// null handle while the shard is unavailable (crashed, peer unreachable).
@@ -56,6 +61,10 @@ using router_actor = caf::typed_actor<
   /// Installs a new shard table (from the node supervisor).
   caf::reacts_to<atom::shards, shard_table>>;
 
+/// The node supervisor's inbox for "data older than t just landed" (router ->
+/// node -> query service, which drops cached results from t on).
+using backfill_sink = caf::typed_actor<caf::reacts_to<atom::invalidate, std::int64_t>>;
+
 /// One PromQL query: parse -> plan -> scatter select to shards -> evaluate.
 /// Spawned per request by the query service; quits after replying.
 using query_actor = caf::typed_actor<
@@ -74,7 +83,13 @@ using query_service_actor = caf::typed_actor<
   /// Values of one label over matching series.
   caf::replies_to<atom::label_values, std::string, messages::select_request>::with<messages::string_list>,
   /// Installs a new shard table (from the node supervisor).
-  caf::reacts_to<atom::shards, shard_table>>;
+  caf::reacts_to<atom::shards, shard_table>,
+  /// Samples with timestamps >= t landed after they could have been cached
+  /// (backfill): drops cached results from t on.
+  caf::reacts_to<atom::invalidate, std::int64_t>,
+  /// A waiting query's deadline passed in line (a self-timer): it fails
+  /// with errc::timeout unless it started meanwhile.
+  caf::reacts_to<atom::tick, std::uint64_t>>;
 
 /// The node supervisor: spawns and monitors shards, router and query service,
 /// respawns crashed children, and merges remote shards into the table.
@@ -93,7 +108,9 @@ using node_actor = caf::typed_actor<
   /// Whether every shard slot has a live handle (readiness).
   caf::replies_to<atom::status>::with<bool>,
   /// Respawns local shard `id` after a crash (a self-timer with backoff).
-  caf::reacts_to<atom::tick, std::uint32_t>>;
+  caf::reacts_to<atom::tick, std::uint32_t>,
+  /// Old data landed (from the router): forwarded to the query service.
+  caf::reacts_to<atom::invalidate, std::int64_t>>;
 
 /// Keeps a link to a peer node that serves shards: connects (blocking, so it
 /// runs detached), fetches the peer's shard handles, hands them to the node

@@ -46,8 +46,14 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
 }
 
 void spawn_router(node_ptr self) {
-  self->state.router = self->spawn<caf::monitored>(router_impl, self->state.table,
-                                                   self->state.opts.ingest_timeout);
+  const auto& o = self->state.opts;
+  router_options ro;
+  ro.timeout = o.ingest_timeout;
+  if (o.query.cache.max_bytes > 0)
+    ro.backfill_horizon = std::chrono::milliseconds(o.query.cache.freshness);
+  ro.backfill = caf::actor_cast<backfill_sink>(self);
+  ro.now_unix_ms = o.query.now_unix_ms;
+  self->state.router = self->spawn<caf::monitored>(router_impl, self->state.table, std::move(ro));
 }
 
 void spawn_queries(node_ptr self) {
@@ -123,6 +129,9 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
       if (self->state.table.shards[id]) return;
       spawn_shard(self, id);
       broadcast(self);
+    },
+    [=](atom::invalidate, std::int64_t from) {
+      if (self->state.queries) self->send(self->state.queries, atom::invalidate_v, from);
     },
   };
 }

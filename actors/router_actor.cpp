@@ -17,6 +17,14 @@ std::vector<write_batch> split_by_shard(write_batch&& batch, std::uint32_t n) {
   return parts;
 }
 
+std::optional<timestamp_ms> backfill_from(const write_batch& batch, timestamp_ms horizon) {
+  std::optional<timestamp_ms> oldest;
+  for (const auto& s : batch.items)
+    for (const auto& x : s.samples)
+      if (x.t < horizon && (!oldest || x.t < *oldest)) oldest = x.t;
+  return oldest;
+}
+
 namespace {
 
 /// Gathers the acks of one write; answers once every part is in or at the
@@ -26,20 +34,31 @@ struct write_gather {
   messages::ingest_ack sum;
   std::size_t pending = 0;
   bool failed = false;
+  std::optional<timestamp_ms> backfill; ///< report once the write is over
 };
+
+/// The write is over (committed or failed): report old data to the cache.
+void report_backfill(router_actor::stateful_pointer<router_state> self, write_gather& g) {
+  if (!g.backfill || !self->state.opts.backfill) return;
+  self->send(self->state.opts.backfill, atom::invalidate_v, *g.backfill);
+  g.backfill.reset();
+}
 
 } // namespace
 
 router_actor::behavior_type router_impl(router_actor::stateful_pointer<router_state> self,
-                                        shard_table table, std::chrono::milliseconds timeout) {
+                                        shard_table table, router_options opts) {
   self->state.table = std::move(table);
-  self->state.timeout = timeout;
+  self->state.opts = std::move(opts);
   return {
     [=](atom::write, messages::ingest_request& req) -> caf::result<messages::ingest_ack> {
       const auto& shards = self->state.table.shards;
       if (shards.empty()) return to_error(unavailable("no shards configured"));
-      auto parts = split_by_shard(std::move(req.batch), static_cast<std::uint32_t>(shards.size()));
       auto g = std::make_shared<write_gather>();
+      const auto& o = self->state.opts;
+      if (o.backfill_horizon.count() > 0)
+        g->backfill = backfill_from(req.batch, o.now_unix_ms() - o.backfill_horizon.count());
+      auto parts = split_by_shard(std::move(req.batch), static_cast<std::uint32_t>(shards.size()));
       g->promise = self->make_response_promise<messages::ingest_ack>();
       for (std::uint32_t i = 0; i < parts.size(); ++i) {
         if (parts[i].items.empty()) continue;
@@ -52,15 +71,18 @@ router_actor::behavior_type router_impl(router_actor::stateful_pointer<router_st
         if (parts[i].items.empty()) continue;
         ++g->pending;
         messages::series_payload p{messages::encode_series_set(parts[i].items)};
-        self->request(shards[i], self->state.timeout, atom::write_v, std::move(p))
+        self->request(shards[i], self->state.opts.timeout, atom::write_v, std::move(p))
           .then(
             [=](const messages::ingest_ack& ack) {
               g->sum += ack;
-              if (--g->pending == 0 && !g->failed) g->promise.deliver(g->sum);
+              if (--g->pending != 0 || g->failed) return;
+              report_backfill(self, *g);
+              g->promise.deliver(g->sum);
             },
             [=](caf::error& err) {
               if (g->failed) return;
               g->failed = true;
+              report_backfill(self, *g);
               auto st = to_status(err);
               g->promise.deliver(to_error(
                 {st.code(), "shard " + std::to_string(i) + " did not commit: " + st.message()}));

@@ -1,5 +1,8 @@
 #include "actors/shard_actor.hpp"
 
+#include <chrono>
+#include <functional>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -25,7 +28,45 @@ caf::result<string_list> to_reply(result<std::vector<std::string>> r) {
   return string_list{std::move(*r)};
 }
 
+/// The deadline check the store polls: wall clock against Unix ms (0: none).
+std::function<bool()> deadline_check(std::int64_t deadline_unix_ms) {
+  if (deadline_unix_ms <= 0) return {};
+  return [deadline_unix_ms] {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+    return now.count() >= deadline_unix_ms;
+  };
+}
+
+template <class T>
+caf::result<T> reply(result<T> r) {
+  if (!r) return fail<T>(r.error());
+  return std::move(*r);
+}
+
 } // namespace
+
+result<series_payload> shard_state::select(const select_request& req) const {
+  auto ms = messages::to_matchers(req.matchers);
+  if (!ms) return std::move(ms).error();
+  store::read_limits limits;
+  if (req.max_samples > 0) limits.max_samples = req.max_samples;
+  limits.expired = deadline_check(req.deadline_unix_ms);
+  auto r = store->select(*ms, messages::range_of(req), limits);
+  if (!r) return std::move(r).error();
+  return series_payload{messages::encode_series_set(*r)};
+}
+
+result<series_payload> shard_state::eval(const messages::partial_request& req) const {
+  store::read_limits limits;
+  if (req.max_samples > 0) limits.max_samples = req.max_samples;
+  limits.expired = deadline_check(req.deadline_unix_ms);
+  auto fetch = [&](const query::selection& sel) { return store->select(sel.ms, sel.range, limits); };
+  auto r = query::evaluate_partial(req.promql, {req.start, req.end, req.step}, messages::options_of(req), fetch,
+                                   limits.expired);
+  if (!r) return std::move(r).error();
+  return series_payload{messages::encode_series_set(r->items)};
+}
 
 shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state> self,
                                       shard_actor_options opts) {
@@ -47,13 +88,7 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       if (!r) return fail<messages::ingest_ack>(r.error());
       return messages::ingest_ack::from(*r);
     },
-    [=](atom::select, const select_request& req) -> caf::result<series_payload> {
-      auto ms = messages::to_matchers(req.matchers);
-      if (!ms) return fail<series_payload>(ms.error());
-      auto r = self->state.store->select(*ms, messages::range_of(req));
-      if (!r) return fail<series_payload>(r.error());
-      return series_payload{messages::encode_series_set(*r)};
-    },
+    [=](atom::select, const select_request& req) { return reply(self->state.select(req)); },
     [=](atom::series, const select_request& req) -> caf::result<series_payload> {
       auto ms = messages::to_matchers(req.matchers);
       if (!ms) return fail<series_payload>(ms.error());
@@ -84,6 +119,7 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       if (auto st = self->state.store->sync(); !st) return self->quit(to_error(st));
       self->delayed_send(self, interval, atom::sync_v);
     },
+    [=](atom::eval, const messages::partial_request& req) { return reply(self->state.eval(req)); },
   };
 }
 

@@ -11,6 +11,8 @@
 #include <memory>
 
 #include "actors/interfaces.hpp"
+#include "messages/ingest.hpp"
+#include "messages/query.hpp"
 #include "store/shard.hpp"
 
 namespace vigil {
@@ -25,6 +27,13 @@ struct shard_actor_options {
 struct shard_state {
   std::unique_ptr<store::shard> store;
   std::uint32_t id = 0;
+
+  /// A select within the request's deadline and sample limit.
+  result<messages::series_payload> select(const messages::select_request& req) const;
+  /// Evaluates a pushed-down part over this shard's series (the same engine
+  /// as the query actor, over locally selected data).
+  result<messages::series_payload> eval(const messages::partial_request& req) const;
+
   /// Flushes before the environment closes (shutdown under fsync never).
   ~shard_state() {
     if (store) (void)store->sync();

@@ -112,6 +112,14 @@ status apply(const YAML::Node& root, vigil_config& c) {
     VIGIL_TRY(read_duration(q, "query", "lookback_delta", lookback));
     c.node.query.eval.lookback_delta = lookback.count();
     VIGIL_TRY(read(q, "query", "max_samples", c.node.query.eval.max_samples));
+    VIGIL_TRY(read(q, "query", "max_concurrency", c.node.query.max_concurrency));
+    if (c.node.query.max_concurrency == 0) return invalid_argument("query.max_concurrency: must be at least 1");
+    VIGIL_TRY(read(q, "query", "max_queued", c.node.query.max_queued));
+    VIGIL_TRY(read(q, "query", "pushdown", c.node.query.eval.pushdown));
+    VIGIL_TRY(read(q, "query", "cache_max_bytes", c.node.query.cache.max_bytes));
+    std::chrono::milliseconds fresh{c.node.query.cache.freshness};
+    VIGIL_TRY(read_duration(q, "query", "cache_freshness", fresh));
+    c.node.query.cache.freshness = fresh.count();
   }
   if (auto cl = root["cluster"]) {
     std::string listen, local;

@@ -12,6 +12,15 @@ select_request make_select(const matchers& ms, time_range r) {
   return out;
 }
 
+query::eval_options options_of(const partial_request& r) {
+  query::eval_options o;
+  o.lookback_delta = r.lookback_delta;
+  o.default_subquery_step = r.default_subquery_step > 0 ? r.default_subquery_step : o.default_subquery_step;
+  if (r.max_samples > 0) o.max_samples = r.max_samples;
+  o.pushdown = false;
+  return o;
+}
+
 result<matchers> to_matchers(const std::vector<wire_matcher>& ms) {
   matchers out;
   out.reserve(ms.size());

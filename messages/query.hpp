@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "core/labels.hpp"
 #include "core/sample.hpp"
 #include "core/status.hpp"
+#include "query/engine.hpp"
 #include "query/value.hpp"
 
 namespace vigil::messages {
@@ -32,14 +34,44 @@ struct select_request {
   std::vector<wire_matcher> matchers;
   std::int64_t min = 0;
   std::int64_t max = 0;
+  /// The query's deadline (Unix ms, the shard's wall clock); past it the
+  /// shard stops reading and answers errc::timeout. 0: none. Shards on
+  /// other hosts rely on clocks synchronized well below the query timeout.
+  std::int64_t deadline_unix_ms = 0;
+  /// More samples than this in the answer: resource_exhausted. 0: no limit.
+  std::uint64_t max_samples = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, select_request& x) {
-  return f(caf::meta::type_name("vigil.select_request"), x.matchers, x.min, x.max);
+  return f(caf::meta::type_name("vigil.select_request"), x.matchers, x.min, x.max, x.deadline_unix_ms,
+           x.max_samples);
+}
+
+/// A pushed-down part of a query (query::selection::partial): the shard
+/// evaluates `promql` over its own series with these params and answers its
+/// per-step results as a series_payload.
+struct partial_request {
+  std::string promql;
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  std::int64_t step = 0;
+  std::int64_t lookback_delta = 0;
+  std::int64_t default_subquery_step = 0;
+  std::uint64_t max_samples = 0;     ///< 0: no limit
+  std::int64_t deadline_unix_ms = 0; ///< as select_request; 0: none
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, partial_request& x) {
+  return f(caf::meta::type_name("vigil.partial_request"), x.promql, x.start, x.end, x.step, x.lookback_delta,
+           x.default_subquery_step, x.max_samples, x.deadline_unix_ms);
 }
 
 select_request make_select(const matchers& ms, time_range r);
+/// The eval_options a partial_request carries (pushdown off: a part is
+/// evaluated as written).
+query::eval_options options_of(const partial_request& r);
 /// Compiles the matchers back; invalid_argument on a bad regex or type.
 result<matchers> to_matchers(const std::vector<wire_matcher>& ms);
 inline time_range range_of(const select_request& r) { return {r.min, r.max}; }
@@ -81,12 +113,17 @@ struct shard_stats_msg {
   std::uint64_t chunks = 0;
   std::uint64_t samples_appended = 0;
   std::uint64_t bytes_on_disk = 0;
+  /// Oldest and newest sample timestamp (ms) in the shard, for
+  /// /api/v1/status/tsdb; these extremes (Prometheus' empty-head values)
+  /// while the shard is empty or does not track them.
+  std::int64_t min_time = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max_time = std::numeric_limits<std::int64_t>::min();
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_stats_msg& x) {
   return f(caf::meta::type_name("vigil.shard_stats"), x.shard_id, x.series, x.chunks,
-           x.samples_appended, x.bytes_on_disk);
+           x.samples_appended, x.bytes_on_disk, x.min_time, x.max_time);
 }
 
 /// Query answers go from the query actor to the HTTP frontend in the same

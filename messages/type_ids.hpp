@@ -38,6 +38,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
   CAF_ADD_ATOM(vigil_messages, vigil::atom, connect, "connect")
   CAF_ADD_ATOM(vigil_messages, vigil::atom, peer, "peer")
 
+  // Query pushdown and the results cache. (partial_request's type ID is
+  // appended to the last block, actors/type_ids.hpp, so no ID moves.)
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, eval, "eval")
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, invalidate, "invalidate")
+
 CAF_END_TYPE_ID_BLOCK(vigil_messages)
 
 // Local-only messages (never cross a process boundary; no inspect()).

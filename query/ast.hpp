@@ -67,6 +67,10 @@ struct vector_selector {
   timestamp_ms offset = 0;
   at_modifier at;
   std::size_t selection = no_selection; ///< index into prepared_query::selections()
+  /// Non-empty only for selectors the pushdown rewrite made
+  /// (query/pushdown.hpp): the PromQL each shard evaluates; the selection
+  /// then holds per-step values at exactly the step times (no lookback).
+  std::string partial;
 };
 
 struct matrix_selector {

@@ -7,6 +7,7 @@
 #include "query/evaluator.hpp"
 #include "query/parser.hpp"
 #include "query/plan.hpp"
+#include "query/pushdown.hpp"
 
 namespace vigil::query {
 namespace {
@@ -49,6 +50,7 @@ result<prepared_query> prepare(std::string_view promql, const query_params& para
     return invalid_argument("eval options: default_subquery_step must be > 0 and lookback_delta >= 0");
   auto root = parse(promql);
   if (!root) return std::move(root).error();
+  if (options.pushdown) rewrite_for_pushdown(**root);
   prepared_query q;
   q.selections_ = plan(**root, params, options);
   q.root_ = std::shared_ptr<const expr>(std::move(*root));
@@ -58,15 +60,22 @@ result<prepared_query> prepare(std::string_view promql, const query_params& para
 }
 
 result<query_result> execute(const prepared_query& q, std::vector<std::vector<series>> fetched) {
+  return execute(q, std::move(fetched), expired_fn{});
+}
+
+result<query_result> execute(const prepared_query& q, std::vector<std::vector<series>> fetched,
+                             const expired_fn& expired) {
   const auto& p = q.params();
   bool range = p.step > 0;
   value_type t = type_of(q.root());
   if (range && t != value_type::scalar && t != value_type::vector)
     return invalid_argument(std::string("invalid expression type \"") + describe(t) +
                             "\" for range query, must be Scalar or instant Vector");
+  std::vector<bool> as_is(q.selections().size());
+  for (std::size_t i = 0; i < as_is.size(); ++i) as_is[i] = !q.selections()[i].partial.empty();
   try {
-    series_set data(std::move(fetched));
-    evaluator ev(data, p.start, p.end, q.options());
+    series_set data(std::move(fetched), as_is);
+    evaluator ev(data, p.start, p.end, q.options(), expired);
     eval_range r{p.start, p.end, range ? p.step : 1};
     return to_result(ev.eval(q.root(), r), p, range);
   } catch (const eval_error& e) {
@@ -76,6 +85,23 @@ result<query_result> execute(const prepared_query& q, std::vector<std::vector<se
   } catch (const std::exception& e) {
     return invalid_argument(std::string("query evaluation failed: ") + e.what());
   }
+}
+
+result<query_result> evaluate_partial(std::string_view promql, const query_params& params,
+                                      const eval_options& options, const fetch_fn& fetch,
+                                      const expired_fn& expired) {
+  eval_options local = options;
+  local.pushdown = false;
+  auto q = prepare(promql, params, local);
+  if (!q) return std::move(q).error();
+  std::vector<std::vector<series>> fetched;
+  fetched.reserve(q->selections().size());
+  for (const auto& sel : q->selections()) {
+    auto got = fetch(sel);
+    if (!got) return std::move(got).error();
+    fetched.push_back(std::move(*got));
+  }
+  return execute(*q, std::move(fetched), expired);
 }
 
 } // namespace vigil::query

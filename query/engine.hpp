@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +30,10 @@ struct eval_options {
   /// Step of subqueries written without one (`x[1h:]`); Prometheus uses the
   /// global evaluation interval, 1m by default.
   timestamp_ms default_subquery_step = 60 * 1000;
+  /// Rewrite shard-local subtrees (per-series functions, partial sum/count/
+  /// min/max/group) into selections evaluated by the data's owners
+  /// (query/pushdown.hpp). Off: every selection is a raw select.
+  bool pushdown = false;
 };
 
 /// Instant query: start == end, step == 0. Range query: step > 0.
@@ -38,10 +44,17 @@ struct query_params {
 };
 
 /// One thing to fetch: all series matching `ms` with samples in `range`.
+/// When `partial` is set, the caller instead evaluates `partial` (PromQL)
+/// with the query's params on every shard and hands over the concatenated
+/// results (equal label sets from different shards are kept apart).
 struct selection {
   matchers ms;
   time_range range;
+  std::string partial;
 };
+
+/// Deadline check passed into evaluation: true stops it with errc::timeout.
+using expired_fn = std::function<bool()>;
 
 class prepared_query {
 public:
@@ -70,5 +83,21 @@ result<prepared_query> prepare(std::string_view promql, const query_params& para
 /// Errors: invalid_argument (e.g. many-to-many matching), resource_exhausted
 /// (max_samples).
 result<query_result> execute(const prepared_query& q, std::vector<std::vector<series>> fetched);
+
+/// execute() that polls `expired` (every step and every few hundred series)
+/// and stops with errc::timeout "query timed out in expression evaluation"
+/// once it returns true. Empty `expired`: no deadline.
+result<query_result> execute(const prepared_query& q, std::vector<std::vector<series>> fetched,
+                             const expired_fn& expired);
+
+/// Fetches one selection: what a store or shard answers for (matchers, range).
+using fetch_fn = std::function<result<std::vector<series>>(const selection&)>;
+
+/// Evaluates a pushed-down part (selection::partial) over one shard's data:
+/// prepare (without pushdown), fetch every selection through `fetch`, and
+/// execute. The first fetch error is returned as is.
+result<query_result> evaluate_partial(std::string_view promql, const query_params& params,
+                                      const eval_options& options, const fetch_fn& fetch,
+                                      const expired_fn& expired = {});
 
 } // namespace vigil::query

@@ -100,6 +100,12 @@ void evaluator::charge(std::size_t n) {
                                         "execution")};
 }
 
+void evaluator::poll() {
+  constexpr std::size_t poll_interval = 256;
+  if (!expired_ || ++polls_ % poll_interval != 0) return;
+  if (expired_()) throw eval_error{status{errc::timeout, "query timed out in expression evaluation"}};
+}
+
 std::size_t evaluator::points(const value& v) noexcept {
   std::size_t n = 0;
   for (const auto& s : v.mat) n += s.points.size();
@@ -139,6 +145,7 @@ value evaluator::range_eval(const eval_range& r, std::span<const value* const> a
   out.type = out_type;
   series_index index(out.mat);
   for (timestamp_ms ts = r.start; ts <= r.end; ts += r.interval) {
+    poll();
     for (std::size_t i = 0; i < args.size(); ++i) {
       vecs[i].clear();
       if (!args[i]) continue;

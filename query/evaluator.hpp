@@ -21,8 +21,10 @@ class evaluator {
 public:
   /// @param data  fetched series; must outlive the evaluator
   /// @param query_start, query_end  what `@ start()` / `@ end()` mean
-  evaluator(const series_set& data, timestamp_ms query_start, timestamp_ms query_end, const eval_options& opts)
-      : data_(data), query_start_(query_start), query_end_(query_end), opts_(opts) {}
+  /// @param expired  deadline check (may be empty); see poll()
+  evaluator(const series_set& data, timestamp_ms query_start, timestamp_ms query_end, const eval_options& opts,
+            expired_fn expired = {})
+      : data_(data), query_start_(query_start), query_end_(query_end), opts_(opts), expired_(std::move(expired)) {}
 
   /// Evaluates `e` at every step of `r`. Throws eval_error.
   value eval(const expr& e, const eval_range& r);
@@ -45,6 +47,8 @@ private:
   timestamp_ms ref_time(const at_modifier& at, timestamp_ms ts) const noexcept;
 
   value eval_vector_selector(const vector_selector& vs, const eval_range& r, bool as_timestamp);
+  /// A pushed-down selection: its points lie exactly on the step times.
+  value eval_precomputed(const vector_selector& vs, const eval_range& r);
   value eval_matrix_top(const expr& e, const eval_range& r);
   value eval_call(const call_expr& c, const eval_range& r);
   value eval_range_call(const call_expr& c, const eval_range& r);
@@ -66,12 +70,17 @@ private:
   void charge(std::size_t n);
   void release(std::size_t n) noexcept { current_ = n > current_ ? 0 : current_ - n; }
   static std::size_t points(const value& v) noexcept;
+  /// Counts a unit of work (a step or a series); every poll_interval units
+  /// asks expired_ and throws errc::timeout when the deadline passed.
+  void poll();
 
   const series_set& data_;
   timestamp_ms query_start_;
   timestamp_ms query_end_;
   eval_options opts_;
   std::size_t current_ = 0;
+  expired_fn expired_;
+  std::size_t polls_ = 0;
 };
 
 /// Throws "vector cannot contain metrics with the same labelset" when two

@@ -27,10 +27,27 @@ timestamp_ms align_up(timestamp_ms t, timestamp_ms step) {
 
 } // namespace
 
-value evaluator::eval_vector_selector(const vector_selector& vs, const eval_range& r, bool as_timestamp) {
+value evaluator::eval_precomputed(const vector_selector& vs, const eval_range& r) {
   value out;
   out.type = value_type::vector;
   for (const auto& s : data_.at(vs.selection)) {
+    poll();
+    step_series ss{s.lbls, {}};
+    for (const auto& x : s.samples)
+      if (x.t >= r.start && x.t <= r.end && (x.t - r.start) % r.interval == 0) ss.points.push_back(x);
+    if (ss.points.empty()) continue;
+    charge(ss.points.size());
+    out.mat.push_back(std::move(ss));
+  }
+  return out;
+}
+
+value evaluator::eval_vector_selector(const vector_selector& vs, const eval_range& r, bool as_timestamp) {
+  if (!vs.partial.empty()) return eval_precomputed(vs, r);
+  value out;
+  out.type = value_type::vector;
+  for (const auto& s : data_.at(vs.selection)) {
+    poll();
     step_series ss;
     const auto& smp = s.samples;
     std::size_t next = 0; // first sample after the reference time
@@ -121,6 +138,7 @@ value evaluator::eval_range_call(const call_expr& c, const eval_range& r) {
   value out;
   out.type = value_type::vector;
   for (std::size_t i = 0; i < in.lbls.size(); ++i) {
+    poll();
     step_series ss;
     std::size_t step = 0;
     for (timestamp_ms ts = r.start; ts <= r.end; ts += r.interval, ++step) {

@@ -25,7 +25,8 @@ struct planner {
   void add(vector_selector& vs, timestamp_ms lo, timestamp_ms hi, timestamp_ms back) {
     timestamp_ms s = resolve(vs.at, lo) - vs.offset, e = resolve(vs.at, hi) - vs.offset;
     vs.selection = out.size();
-    out.push_back(selection{vs.ms, time_range{s - back, e}});
+    if (!vs.partial.empty()) back = 0; // per-step values: no lookback
+    out.push_back(selection{vs.ms, time_range{s - back, e}, vs.partial});
   }
 
   // [lo, hi]: the evaluation times the node may be evaluated at.

@@ -42,9 +42,14 @@ void normalize(std::vector<series>& list) {
   list = std::move(out);
 }
 
-series_set::series_set(std::vector<std::vector<series>> fetched) : sets_(std::move(fetched)) {
-  for (auto& list : sets_) {
-    normalize(list);
+series_set::series_set(std::vector<std::vector<series>> fetched) : series_set(std::move(fetched), {}) {}
+
+series_set::series_set(std::vector<std::vector<series>> fetched, const std::vector<bool>& as_is)
+    : sets_(std::move(fetched)) {
+  for (std::size_t i = 0; i < sets_.size(); ++i) {
+    auto& list = sets_[i];
+    if (i >= as_is.size() || !as_is[i]) normalize(list);
+    else std::stable_sort(list.begin(), list.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
     for (const auto& s : list) samples_ += s.samples.size();
   }
 }

@@ -20,6 +20,10 @@ public:
   series_set() = default;
   /// Takes ownership of `fetched` (fetched[i] answers selection i).
   explicit series_set(std::vector<std::vector<series>> fetched);
+  /// Like the above, but lists i with `as_is[i]` set are only sorted by
+  /// labels (stable), never merged (pushed-down partial results: equal label
+  /// sets from different shards are distinct inputs of the merging operator).
+  series_set(std::vector<std::vector<series>> fetched, const std::vector<bool>& as_is);
 
   std::size_t size() const noexcept { return sets_.size(); }
   /// The series for selection `i`; empty when i is out of range.

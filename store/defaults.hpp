@@ -35,4 +35,9 @@ inline constexpr std::uint64_t map_size = std::uint64_t{64} << 30;
 /// Sub-databases per environment (5 used; room for retention metadata).
 inline constexpr unsigned max_dbs = 8;
 
+/// How many series a select reads between two deadline checks: a series is
+/// typically one or two chunks (~0.5-5 us to decode), so 64 series keep the
+/// check below 1% of the work while a timed-out read stops within ~1 ms.
+inline constexpr std::size_t deadline_check_series = 64;
+
 } // namespace vigil::store::defaults

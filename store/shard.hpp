@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +50,17 @@ struct shard_stats {
   std::uint64_t bytes_on_disk = 0;   ///< size of data.mdb actually used
 };
 
+/// Bounds on one read: how many samples it may return and until when it may
+/// run. The store has no clock: `expired` is the caller's deadline check.
+struct read_limits {
+  /// More samples than this in one select: resource_exhausted.
+  std::uint64_t max_samples = std::numeric_limits<std::uint64_t>::max();
+  /// Called before the read starts and then every few series (cheap calls
+  /// only, e.g. one clock read); true: the read stops with errc::timeout.
+  /// Empty: no deadline.
+  std::function<bool()> expired;
+};
+
 class shard {
 public:
   /// Opens (creating if needed) the shard in `opts.dir`. Returns corruption
@@ -70,6 +83,14 @@ public:
   /// the empty string) with their samples inside `range`; series without
   /// samples in range are omitted. Sorted by labels.
   result<std::vector<series>> select(const matchers& ms, time_range range) const;
+
+  /// select() within `limits`: stops early with errc::timeout once
+  /// `limits.expired()` returns true (checked before the first series and
+  /// every store::defaults::deadline_check_series series), or with
+  /// resource_exhausted once more than `limits.max_samples` samples were
+  /// read. Either way nothing is returned; the read txn ends.
+  result<std::vector<series>> select(const matchers& ms, time_range range,
+                                     const read_limits& limits) const;
 
   /// Label sets of matching series that have samples in `range`, sorted.
   result<std::vector<labels>> series_labels(const matchers& ms, time_range range) const;

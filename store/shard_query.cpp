@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "store/chunk_reader.hpp"
+#include "store/defaults.hpp"
 #include "store/shard_impl.hpp"
 
 namespace vigil::store {
@@ -69,7 +70,13 @@ result<std::vector<labels>> matching_labels(const series_index& index, const sch
 } // namespace
 
 result<std::vector<series>> shard::select(const matchers& ms, time_range range) const {
+  return select(ms, range, read_limits{});
+}
+
+result<std::vector<series>> shard::select(const matchers& ms, time_range range,
+                                          const read_limits& limits) const {
   const impl& s = *impl_;
+  if (limits.expired && limits.expired()) return status{errc::timeout, "deadline passed before the read"};
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, ms);
@@ -78,13 +85,23 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range) 
   if (!reader) return std::move(reader).error();
   std::vector<series> out;
   std::vector<sample> samples;
+  std::uint64_t total = 0;
+  std::size_t since_check = 0;
   for (series_ref ref : *refs) {
+    if (limits.expired && ++since_check == defaults::deadline_check_series) {
+      since_check = 0;
+      if (limits.expired()) return status{errc::timeout, "deadline passed while reading series"};
+    }
     samples.clear();
     VIGIL_TRY(reader->samples(ref, range, samples));
     if (samples.empty()) continue;
     auto ls = s.index.labels_of(*t, ref);
     if (!ls) return std::move(ls).error();
     if (!matches_all(ms, *ls)) continue; // only hashed long values get here
+    total += samples.size();
+    if (total > limits.max_samples)
+      return resource_exhausted("select would return more than " + std::to_string(limits.max_samples) +
+                                " samples");
     out.push_back(series{std::move(*ls), samples});
   }
   std::sort(out.begin(), out.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });

@@ -1,0 +1,200 @@
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+
+#include "tests/actors/query_fixture.hpp"
+#include "tests/query/sharded_source.hpp"
+
+using namespace vigil;
+using namespace std::chrono_literals;
+using test::query_fixture;
+
+namespace {
+
+constexpr timestamp_ms minute = 60'000;
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+double only_value(const messages::query_answer& a) {
+  BOOST_REQUIRE_EQUAL(a.value.items.size(), 1u);
+  return a.value.items[0].samples.at(0).v;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(query_safety, query_fixture)
+
+BOOST_AUTO_TEST_CASE(a_shard_that_never_answers_times_the_query_out_naming_it) {
+  write_series(64, 1000);
+  auto svc = service(with_silent(2));
+  auto a = ask(svc, instant("count(m)", 1000, 2000));
+  BOOST_CHECK(!a->has_value()); // still waiting for shard 2
+  advance(2100ms);
+  auto st = error_of(*a);
+  BOOST_CHECK(st.code() == errc::timeout);
+  BOOST_CHECK_MESSAGE(contains(st.message(), "query timed out") && contains(st.message(), "shard 2"), st.message());
+}
+
+BOOST_AUTO_TEST_CASE(the_shards_stop_reading_once_the_deadline_passed) {
+  write_series(64, 1000);
+  auto req = messages::make_select({*matcher::make(match_type::equal, "__name__", "m")}, {0, 2000});
+  req.deadline_unix_ms = 1; // long past
+  auto r = call<messages::series_payload>(table.shards[0], atom::select_v, req);
+  BOOST_REQUIRE(std::holds_alternative<caf::error>(r));
+  BOOST_CHECK(to_status(std::get<caf::error>(r)).code() == errc::timeout);
+  messages::partial_request pr{"count(m)", 1000, 1000, 0, 300'000, 60'000, 0, 1};
+  auto e = call<messages::series_payload>(table.shards[0], atom::eval_v, pr);
+  BOOST_REQUIRE(std::holds_alternative<caf::error>(e));
+  BOOST_CHECK(to_status(std::get<caf::error>(e)).code() == errc::timeout);
+}
+
+BOOST_AUTO_TEST_CASE(too_many_samples_fail_with_a_clear_error) {
+  write_series(64, 1000);
+  query_settings s;
+  s.eval.max_samples = 10;
+  auto svc = service(table, s);
+  for (const char* q : {"m", "count(m)", "sum(rate(m[5m]))"}) {
+    auto st = error_of(*ask(svc, instant(q, 1000)));
+    BOOST_CHECK_MESSAGE(st.code() == errc::resource_exhausted, q);
+    BOOST_CHECK_MESSAGE(contains(st.message(), "too many samples") || contains(st.message(), "more than 10 samples"),
+                        st.message());
+  }
+  s.eval.max_samples = 1000;
+  BOOST_CHECK_EQUAL(only_value(answer_of(*ask(service(table, s), instant("count(m)", 1000)))), 64.0);
+}
+
+BOOST_AUTO_TEST_CASE(queries_beyond_the_concurrency_limit_wait_then_run) {
+  query_settings s;
+  s.max_concurrency = 1;
+  s.max_queued = 1;
+  auto svc = service(with_silent(0), s);
+  auto first = ask(svc, instant("count(m)", 1000, 1000)); // hangs on shard 0 for 1 s
+  auto second = ask(svc, instant("1 + 1", 1000, 5000));   // needs no shard, but must wait
+  auto third = ask(svc, instant("1 + 2", 1000, 5000));    // the line is full
+  BOOST_CHECK(!first->has_value());
+  BOOST_CHECK(!second->has_value());
+  auto st = error_of(*third);
+  BOOST_CHECK(st.code() == errc::unavailable);
+  BOOST_CHECK_MESSAGE(contains(st.message(), "too many queued queries"), st.message());
+  advance(1100ms);
+  BOOST_CHECK(error_of(*first).code() == errc::timeout);
+  const auto& a = answer_of(*second);
+  BOOST_CHECK_EQUAL(a.value.scalar.v, 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(time_in_line_counts_against_the_timeout) {
+  query_settings s;
+  s.max_concurrency = 1;
+  auto svc = service(with_silent(0), s);
+  auto first = ask(svc, instant("count(m)", 1000, 3000));
+  auto second = ask(svc, instant("1 + 1", 1000, 1000));
+  advance(1100ms);
+  auto st = error_of(*second);
+  BOOST_CHECK(st.code() == errc::timeout);
+  BOOST_CHECK_MESSAGE(contains(st.message(), "in queue"), st.message());
+  advance(2000ms);
+  BOOST_CHECK(first->has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_down_shard_fails_the_query_naming_it) {
+  write_series(64, 1000);
+  auto t = table;
+  t.shards[3] = nullptr;
+  auto st = error_of(*ask(service(t), instant("count(m)", 1000)));
+  BOOST_CHECK(st.code() == errc::unavailable);
+  BOOST_CHECK_MESSAGE(contains(st.message(), "shard 3"), st.message());
+}
+
+BOOST_AUTO_TEST_CASE(partial_response_answers_with_the_other_shards_and_warns) {
+  write_series(64, 1000);
+  auto full = only_value(answer_of(*ask(service(table), instant("count(m)", 1000))));
+  auto down = table;
+  down.shards[3] = nullptr;
+  auto req = instant("count(m)", 1000);
+  req.partial_response = true;
+  auto got = ask(service(down), req);
+  const auto& a = answer_of(*got);
+  BOOST_CHECK_LT(only_value(a), full);
+  BOOST_REQUIRE_EQUAL(a.value.warnings.size(), 1u);
+  BOOST_CHECK_MESSAGE(contains(a.value.warnings[0], "shard 3"), a.value.warnings[0]);
+  // A hung shard: the answer comes at the deadline, with the warning.
+  auto hung = ask(service(with_silent(1)), req);
+  BOOST_CHECK(!hung->has_value());
+  advance(5100ms);
+  const auto& h = answer_of(*hung);
+  BOOST_CHECK_LT(only_value(h), full);
+  BOOST_REQUIRE_EQUAL(h.value.warnings.size(), 1u);
+  BOOST_CHECK_MESSAGE(contains(h.value.warnings[0], "shard 1"), h.value.warnings[0]);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(query_pushdown, query_fixture)
+
+BOOST_AUTO_TEST_CASE(shard_evaluation_equals_central_evaluation_on_random_data) {
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 11, 60 * minute);
+  write(write_batch{src.all.all()});
+  query_settings plain, pushed;
+  plain.eval.pushdown = false;
+  plain.cache.max_bytes = pushed.cache.max_bytes = 0;
+  auto a = service(table, plain), b = service(table, pushed);
+  const char* queries[] = {"sum by (job) (rate(http_requests_total[5m]))", "count(http_requests_total)",
+                           "histogram_quantile(0.99, sum by (le) (rate(req_bucket[5m])))",
+                           "topk(3, rate(http_requests_total[5m]))", "max without (instance) (temp)",
+                           "sum(rate(http_requests_total{code=\"500\"}[5m])) / sum(rate(http_requests_total[5m]))"};
+  for (const char* q : queries)
+    for (auto req : {messages::query_request{q, 20 * minute, 60 * minute, 60'000, 5000},
+                     messages::query_request{q, 40 * minute, 40 * minute, 0, 5000}}) {
+      auto x = answer_of(*ask(a, req)).value;
+      auto y = answer_of(*ask(b, req)).value;
+      auto by_labels = [](const series& l, const series& r) { return l.lbls < r.lbls; };
+      std::sort(x.items.begin(), x.items.end(), by_labels);
+      std::sort(y.items.begin(), y.items.end(), by_labels);
+      BOOST_REQUIRE_EQUAL(x.items.size(), y.items.size());
+      for (std::size_t i = 0; i < x.items.size(); ++i) {
+        BOOST_REQUIRE(x.items[i].lbls == y.items[i].lbls);
+        BOOST_REQUIRE_EQUAL(x.items[i].samples.size(), y.items[i].samples.size());
+        for (std::size_t k = 0; k < x.items[i].samples.size(); ++k) {
+          double u = x.items[i].samples[k].v, v = y.items[i].samples[k].v;
+          BOOST_CHECK_MESSAGE(u == v || std::abs(u - v) <= 1e-9 * std::abs(u) || (std::isnan(u) && std::isnan(v)), q);
+        }
+      }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(query_cache, query_fixture)
+
+BOOST_AUTO_TEST_CASE(a_cached_range_query_equals_a_fresh_one_until_backfill_invalidates_it) {
+  // Wire router -> (backfill sink) -> query service as the node does.
+  query_settings s;
+  // The data lies in 1970: with the system clock all of it is past freshness.
+  auto svc = service(table, s);
+  router_options ro;
+  ro.backfill_horizon = std::chrono::milliseconds(s.cache.freshness);
+  ro.backfill = caf::actor_cast<backfill_sink>(svc);
+  ro.now_unix_ms = s.now_unix_ms;
+  router = sys->spawn(router_impl, table, ro);
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 5, 60 * minute);
+  write(write_batch{src.all.all()});
+  query_settings uncached = s;
+  uncached.cache.max_bytes = 0;
+  auto fresh = service(table, uncached);
+  messages::query_request req{"sum by (job) (rate(http_requests_total[5m]))", 10 * minute, 60 * minute, 30'000, 5000};
+  auto want = answer_of(*ask(fresh, req)).value;
+  BOOST_CHECK(answer_of(*ask(svc, req)).value == want); // cold: computes and stores
+  BOOST_CHECK(answer_of(*ask(svc, req)).value == want); // warm: served from the cache
+  // A new series lands with old samples: the router reports it, the cache drops it.
+  write_batch late;
+  late.items.push_back({labels{{"__name__", "http_requests_total"}, {"job", "late"}},
+                        {{30 * minute, 1}, {31 * minute, 500}, {32 * minute, 900}}});
+  write(std::move(late));
+  auto now_want = answer_of(*ask(fresh, req)).value;
+  BOOST_CHECK(!(now_want == want));
+  BOOST_CHECK(answer_of(*ask(svc, req)).value == now_want);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,57 @@
+#include <boost/test/unit_test.hpp>
+
+#include "store/shard.hpp"
+#include "tests/store/shard_test_util.hpp"
+
+using namespace vigil;
+using namespace vigil::store;
+using namespace vigil::store::testing;
+
+namespace {
+
+write_batch many_series(int n) {
+  write_batch b;
+  for (int i = 0; i < n; ++i)
+    b.items.push_back({labels{{"__name__", "m"}, {"i", std::to_string(i)}}, {{1000, 1.0}, {2000, 2.0}}});
+  return b;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(shard_limits)
+
+BOOST_AUTO_TEST_CASE(select_stops_with_timeout_once_the_deadline_check_says_so) {
+  shard_fixture f;
+  f.append(many_series(500));
+  int calls = 0;
+  read_limits lim;
+  lim.expired = [&] { return ++calls > 2; }; // passes the first checks, then expires
+  auto r = f.sh->select({eq("__name__", "m")}, time_range::all(), lim);
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST((r.error().code() == errc::timeout));
+  BOOST_TEST(calls == 3); // before the read, then every deadline_check_series series
+}
+
+BOOST_AUTO_TEST_CASE(select_fails_before_the_read_when_already_expired) {
+  shard_fixture f;
+  f.append(many_series(3));
+  read_limits lim;
+  lim.expired = [] { return true; };
+  auto r = f.sh->select({eq("__name__", "m")}, time_range::all(), lim);
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST((r.error().code() == errc::timeout));
+}
+
+BOOST_AUTO_TEST_CASE(select_caps_the_samples_it_returns) {
+  shard_fixture f;
+  f.append(many_series(10));
+  read_limits lim;
+  lim.max_samples = 19;
+  auto r = f.sh->select({eq("__name__", "m")}, time_range::all(), lim);
+  BOOST_REQUIRE(!r.has_value());
+  BOOST_TEST((r.error().code() == errc::resource_exhausted));
+  lim.max_samples = 20;
+  BOOST_TEST(f.sh->select({eq("__name__", "m")}, time_range::all(), lim)->size() == 10u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
