@@ -119,6 +119,13 @@ using peer_actor = caf::typed_actor<
   /// Tries to connect now; re-arms itself on failure (a self-timer).
   caf::reacts_to<atom::connect>>;
 
+/// Delivers notifications: keeps every rule's current alerts, groups and
+/// routes them (alert::dispatcher), and sends them through the channels via a
+/// persistent outbox. Alerting issue: implemented by actors/notifier_actor.
+using notifier_actor = caf::typed_actor<
+  /// Replaces one rule's alerts (sent by the rule actor after each evaluation).
+  caf::reacts_to<atom::alerts, messages::alert_snapshot>>;
+
 struct api_job;
 
 /// Bridges the HTTP frontend's threads into the actor world: each job is a

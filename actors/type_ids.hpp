@@ -15,6 +15,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_actors, caf::id_block::vigil_messages::end)
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::peer_actor))
   // Appended (a message struct: here so that no existing ID moves).
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::partial_request))
+  CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::alert_snapshot))
 
 CAF_END_TYPE_ID_BLOCK(vigil_actors)
 

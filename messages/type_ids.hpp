@@ -12,6 +12,7 @@
 
 #include "messages/ingest.hpp"
 #include "messages/query.hpp"
+#include "messages/alert.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
 
@@ -42,6 +43,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
   // appended to the last block, actors/type_ids.hpp, so no ID moves.)
   CAF_ADD_ATOM(vigil_messages, vigil::atom, eval, "eval")
   CAF_ADD_ATOM(vigil_messages, vigil::atom, invalidate, "invalidate")
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, alerts, "alerts")
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, rules, "rules")
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, silences, "silences")
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, notify, "notify")
 
 CAF_END_TYPE_ID_BLOCK(vigil_messages)
 
