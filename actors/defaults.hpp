@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace vigil::defaults {
 
@@ -39,5 +40,23 @@ inline constexpr std::chrono::milliseconds respawn_max{30000};
 
 /// Reconnect period towards a peer node that serves shards.
 inline constexpr std::chrono::milliseconds peer_retry{1000};
+
+/// Timeout of one rule evaluation's query: the design document's "alert
+/// evaluation: 30s". The request to the query service waits query_grace longer.
+inline constexpr std::chrono::milliseconds rule_eval_timeout{30000};
+
+/// Overrun rounds a rule group evaluates late at their own scheduled times
+/// before it skips older ones (counted): enough to bridge a GC-like stall
+/// of a few intervals, few enough that a group that is always slow cannot
+/// fall ever further behind.
+inline constexpr std::uint32_t rule_max_catch_up = 3;
+
+/// Delay before the rules supervisor respawns a crashed group actor: a
+/// group that crashes deterministically then costs one attempt per second.
+inline constexpr std::chrono::milliseconds rule_respawn{1000};
+
+/// How long API requests to the rules supervisor may take (it commits LMDB
+/// transactions with fsync).
+inline constexpr std::chrono::milliseconds rules_api_timeout{10000};
 
 } // namespace vigil::defaults

@@ -13,6 +13,8 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/rules.hpp"
+#include "alert/notify_engine.hpp"
 #include "messages/type_ids.hpp"
 
 namespace vigil {
@@ -91,6 +93,80 @@ using query_service_actor = caf::typed_actor<
   /// with errc::timeout unless it started meanwhile.
   caf::reacts_to<atom::tick, std::uint64_t>>;
 
+/// The silences the notifier knows (local only).
+struct silence_list {
+  std::vector<alert::silence> items;
+};
+
+/// One delivery attempt handed to a channel actor (local only).
+struct delivery_job {
+  std::uint64_t id = 0;         ///< outbox entry id
+  alert::notification n;
+  std::int64_t now = 0;         ///< Unix ms of the attempt (breaker clock, email Date)
+};
+
+/// Delivers notifications: keeps every rule's current alerts, groups and
+/// routes them (alert::dispatcher), and sends them through the channels via a
+/// persistent outbox. Alerting issue: implemented by actors/notifier_actor.
+using notifier_actor = caf::typed_actor<
+  /// Replaces one rule's alerts (sent by the rule actor after each evaluation).
+  caf::reacts_to<atom::alerts, messages::alert_snapshot>,
+  /// Flushes due groups into the outbox and hands due deliveries to the
+  /// channel actors (a self-timer armed at the engine's next wake).
+  caf::reacts_to<atom::tick>,
+  /// Adds (or replaces, same id) a silence; replies with its id.
+  /// Error: invalid_argument (no matchers, bad times), io_error (outbox).
+  caf::replies_to<atom::silences, atom::write, alert::silence>::with<std::string>,
+  /// Every silence (active, pending and expired).
+  caf::replies_to<atom::silences, atom::get>::with<silence_list>,
+  /// Expires a silence now. Error: not_found.
+  caf::replies_to<atom::silences, atom::invalidate, std::string>::with<bool>,
+  /// Delivery counters and outbox size (for /metrics).
+  caf::replies_to<atom::stats, atom::notify>::with<alert::notify_stats>>;
+
+/// One notification channel (actors/channel_actor): owns its sink and its
+/// circuit breaker; spawned detached by the notifier (the sink blocks).
+using channel_actor = caf::typed_actor<
+  /// Delivers one outbox entry; replies with the outcome (never an error
+  /// for a failed delivery: that is a retryable or permanent outcome). While
+  /// the breaker is open it replies retryable without calling the sink.
+  caf::replies_to<atom::notify, delivery_job>::with<alert::delivery_result>>;
+
+/// One rule group (actors/rule_actor): evaluates its rules every interval
+/// through the query service, runs the alert state machines, writes ALERTS,
+/// ALERTS_FOR_STATE and recorded series through the router, and reports each
+/// round to the rules supervisor. Owns only timers and requests.
+using rule_group_actor = caf::typed_actor<
+  /// Evaluates the round that is due (a self-timer; one armed at a time).
+  caf::reacts_to<atom::tick>,
+  /// Uses a respawned router from now on (from the rules supervisor).
+  caf::reacts_to<atom::write, router_actor>,
+  /// Uses a respawned query service from now on (from the rules supervisor).
+  caf::reacts_to<atom::query, query_service_actor>>;
+
+/// The rules supervisor (actors/rules_supervisor): owns the rule store (one
+/// LMDB env under <data_dir>/alerts), spawns one rule_group_actor per group,
+/// respawns crashed ones from the persisted state, and serves the rules API.
+using rules_supervisor_actor = caf::typed_actor<
+  /// Creates or replaces groups: persisted first, then (re)started.
+  /// Errors: invalid_argument (bad group, file-managed group), io_error.
+  caf::reacts_to<atom::rules, messages::rules_put>,
+  /// Deletes a group and its state. Error: not_found, invalid_argument.
+  caf::reacts_to<atom::rules, messages::rules_delete>,
+  /// Every group with its live status (for /v1/alerts/rules, /api/v1/rules,
+  /// /api/v1/alerts and /metrics).
+  caf::replies_to<atom::get, atom::rules>::with<messages::rules_snapshot>,
+  /// A group's round report (from its actor): persists the states, then
+  /// forwards the alert snapshots to the notifier.
+  caf::reacts_to<atom::alerts, messages::group_report>,
+  /// New handles after the node respawned the router / query service /
+  /// notifier; passed on to every group actor.
+  caf::reacts_to<atom::write, router_actor>,
+  caf::reacts_to<atom::query, query_service_actor>,
+  caf::reacts_to<atom::notify, notifier_actor>,
+  /// Respawns the crashed actor of a group (a self-timer).
+  caf::reacts_to<atom::tick, std::string>>;
+
 /// The node supervisor: spawns and monitors shards, router and query service,
 /// respawns crashed children, and merges remote shards into the table.
 using node_actor = caf::typed_actor<
@@ -110,7 +186,11 @@ using node_actor = caf::typed_actor<
   /// Respawns local shard `id` after a crash (a self-timer with backoff).
   caf::reacts_to<atom::tick, std::uint32_t>,
   /// Old data landed (from the router): forwarded to the query service.
-  caf::reacts_to<atom::invalidate, std::int64_t>>;
+  caf::reacts_to<atom::invalidate, std::int64_t>,
+  /// The rules supervisor, for the HTTP frontend (rules API).
+  caf::replies_to<atom::get, atom::rules>::with<rules_supervisor_actor>,
+  /// The notifier, for the HTTP frontend (silences API).
+  caf::replies_to<atom::get, atom::notify>::with<notifier_actor>>;
 
 /// Keeps a link to a peer node that serves shards: connects (blocking, so it
 /// runs detached), fetches the peer's shard handles, hands them to the node
@@ -118,13 +198,6 @@ using node_actor = caf::typed_actor<
 using peer_actor = caf::typed_actor<
   /// Tries to connect now; re-arms itself on failure (a self-timer).
   caf::reacts_to<atom::connect>>;
-
-/// Delivers notifications: keeps every rule's current alerts, groups and
-/// routes them (alert::dispatcher), and sends them through the channels via a
-/// persistent outbox. Alerting issue: implemented by actors/notifier_actor.
-using notifier_actor = caf::typed_actor<
-  /// Replaces one rule's alerts (sent by the rule actor after each evaluation).
-  caf::reacts_to<atom::alerts, messages::alert_snapshot>>;
 
 struct api_job;
 
@@ -149,3 +222,8 @@ struct api_job {
 } // namespace vigil
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::api_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::silence_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::delivery_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::alert::silence)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::alert::delivery_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vigil::alert::notify_stats)

@@ -61,11 +61,44 @@ void spawn_queries(node_ptr self) {
                                                     self->state.opts.query);
 }
 
+void spawn_notifier(node_ptr self) {
+  auto& st = self->state;
+  auto no = st.opts.notify;
+  if (no.dir.empty()) no.dir = st.opts.data_dir + "/notify";
+  no.detached_channels = st.opts.detached_shards;
+  // Detached like the shards: its outbox commits fsync.
+  st.notifier = st.opts.detached_shards ? self->spawn<caf::monitored + caf::detached>(notifier_impl, no)
+                                        : self->spawn<caf::monitored>(notifier_impl, no);
+  if (st.rules) self->send(st.rules, atom::notify_v, st.notifier);
+}
+
+void spawn_rules(node_ptr self) {
+  auto& st = self->state;
+  auto ro = st.opts.rules;
+  if (ro.dir.empty()) ro.dir = st.opts.data_dir + "/alerts";
+  ro.router = st.router;
+  ro.queries = st.queries;
+  ro.notifier = st.notifier;
+  // Detached like the shards: its LMDB commits fsync.
+  st.rules = st.opts.detached_shards ? self->spawn<caf::monitored + caf::detached>(rules_supervisor_impl, ro)
+                                     : self->spawn<caf::monitored>(rules_supervisor_impl, ro);
+}
+
 /// A child went down: respawn what is ours, forget what was a peer's.
 void on_down(node_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
-  if (st.router && dm.source == st.router.address()) return spawn_router(self);
-  if (st.queries && dm.source == st.queries.address()) return spawn_queries(self);
+  if (st.router && dm.source == st.router.address()) {
+    spawn_router(self);
+    if (st.rules) self->send(st.rules, atom::write_v, st.router);
+    return;
+  }
+  if (st.queries && dm.source == st.queries.address()) {
+    spawn_queries(self);
+    if (st.rules) self->send(st.rules, atom::query_v, st.queries);
+    return;
+  }
+  if (st.rules && dm.source == st.rules.address()) return spawn_rules(self);
+  if (st.notifier && dm.source == st.notifier.address()) return spawn_notifier(self);
   for (std::uint32_t id = 0; id < st.table.shards.size(); ++id) {
     auto& h = st.table.shards[id];
     if (!h || dm.source != h.address()) continue;
@@ -92,6 +125,8 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
     if (st.opts.is_local(id)) spawn_shard(self, id);
   spawn_router(self);
   spawn_queries(self);
+  spawn_notifier(self);
+  spawn_rules(self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   // Shutdown: stop the children first (shards flush and close LMDB).
   self->set_exit_handler([=](caf::exit_msg& em) {
@@ -100,6 +135,8 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
       if (s.table.shards[id] && s.opts.is_local(id)) self->send_exit(s.table.shards[id], em.reason);
     if (s.router) self->send_exit(s.router, em.reason);
     if (s.queries) self->send_exit(s.queries, em.reason);
+    if (s.rules) self->send_exit(s.rules, em.reason);
+    if (s.notifier) self->send_exit(s.notifier, em.reason);
     self->quit(em.reason);
   });
   return {
@@ -133,6 +170,8 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
     [=](atom::invalidate, std::int64_t from) {
       if (self->state.queries) self->send(self->state.queries, atom::invalidate_v, from);
     },
+    [=](atom::get, atom::rules) { return self->state.rules; },
+    [=](atom::get, atom::notify) { return self->state.notifier; },
   };
 }
 

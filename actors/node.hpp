@@ -12,6 +12,8 @@
 #include "actors/defaults.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/query_actor.hpp"
+#include "actors/notifier_actor.hpp"
+#include "actors/rules_supervisor.hpp"
 #include "store/shard.hpp"
 
 namespace vigil {
@@ -29,6 +31,12 @@ struct node_options {
   bool detached_shards = true;
   std::chrono::milliseconds ingest_timeout = defaults::ingest_timeout;
   query_settings query;
+  /// Alerting rules; rules.dir empty: data_dir/alerts. The node fills in
+  /// the router and query service handles.
+  rules_options rules;
+  /// Notifications; notify.dir empty: data_dir/notify. Channels run
+  /// detached when detached_shards is set.
+  notifier_options notify;
 
   bool is_local(std::uint32_t id) const;
   /// data_dir/shard-NNN
@@ -41,6 +49,8 @@ struct node_state {
   std::vector<std::chrono::milliseconds> backoff; ///< per local shard
   router_actor router;
   query_service_actor queries;
+  rules_supervisor_actor rules;
+  notifier_actor notifier;
   static inline const char* name = "vigil.node";
 };
 

@@ -109,6 +109,8 @@ void send_part(qptr self, std::size_t i, std::uint32_t j, std::chrono::milliseco
     auto req = messages::make_select(sel.ms, sel.range);
     req.deadline_unix_ms = s.deadline_unix_ms;
     req.max_samples = opts.max_samples;
+    req.thin_first = sel.thin_first;
+    req.thin_step = sel.thin_step;
     self->request(s.table.shards[j], budget, atom::select_v, std::move(req)).then(on_reply, on_error);
     return;
   }

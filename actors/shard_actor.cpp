@@ -52,6 +52,10 @@ result<series_payload> shard_state::select(const select_request& req) const {
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
+  if (req.thin_step > 0) {
+    limits.thin_first = req.thin_first;
+    limits.thin_step = req.thin_step;
+  }
   auto r = store->select(*ms, messages::range_of(req), limits);
   if (!r) return std::move(r).error();
   return series_payload{messages::encode_series_set(*r)};
@@ -61,7 +65,13 @@ result<series_payload> shard_state::eval(const messages::partial_request& req) c
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
-  auto fetch = [&](const query::selection& sel) { return store->select(sel.ms, sel.range, limits); };
+  auto fetch = [&](const query::selection& sel) {
+    if (sel.thin_step <= 0) return store->select(sel.ms, sel.range, limits);
+    auto thin = limits;
+    thin.thin_first = sel.thin_first;
+    thin.thin_step = sel.thin_step;
+    return store->select(sel.ms, sel.range, thin);
+  };
   auto r = query::evaluate_partial(req.promql, {req.start, req.end, req.step}, messages::options_of(req), fetch,
                                    limits.expired);
   if (!r) return std::move(r).error();

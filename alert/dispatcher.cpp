@@ -34,6 +34,11 @@ void dispatcher::update(timestamp_ms now, const std::vector<notified_alert>& ale
         const auto& by = *r->group_by;
         g.group_labels = by.size() == 1 && by[0] == "..." ? a.lbls : a.lbls.keep_only(by);
         g.next_flush = now + *r->group_wait;
+        if (auto rec = restored_.find(key); rec != restored_.end()) {
+          g.last_sent_at = rec->second.last_sent_at;
+          g.sent_firing = {rec->second.sent_firing.begin(), rec->second.sent_firing.end()};
+          restored_.erase(rec);
+        }
       }
       // A resolved alert matters only if its firing state was notified.
       if (!a.firing && !g.sent_firing.contains(a.lbls)) continue;
@@ -98,6 +103,20 @@ timestamp_ms dispatcher::next_due() const {
   timestamp_ms t = std::numeric_limits<timestamp_ms>::max();
   for (const auto& [k, g] : groups_) t = std::min(t, g.next_flush);
   return t;
+}
+
+group_record dispatcher::sent_state(const std::string& key) const {
+  group_record rec;
+  rec.key = key;
+  auto it = groups_.find(key);
+  if (it == groups_.end()) return rec;
+  rec.last_sent_at = it->second.last_sent_at;
+  rec.sent_firing.assign(it->second.sent_firing.begin(), it->second.sent_firing.end());
+  return rec;
+}
+
+void dispatcher::restore(std::vector<group_record> records) {
+  for (auto& r : records) restored_[r.key] = std::move(r);
 }
 
 } // namespace vigil::alert

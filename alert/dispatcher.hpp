@@ -39,6 +39,16 @@ struct notification {
   bool any_firing() const;
 };
 
+/// What a restart must remember of a group so that it neither re-sends a
+/// notification already delivered nor forgets to send a resolution: when it
+/// was last flushed and which alerts it last announced as firing.
+struct group_record {
+  std::string key;
+  timestamp_ms last_sent_at = -1; ///< -1: never sent
+  std::vector<labels> sent_firing; ///< sorted
+  friend bool operator==(const group_record&, const group_record&) = default;
+};
+
 class dispatcher {
 public:
   dispatcher(route root, std::vector<inhibit_rule> inhibit);
@@ -56,6 +66,15 @@ public:
 
   std::size_t group_count() const noexcept { return groups_.size(); }
 
+  /// The sent-state of group `key` for persisting after due(); a group that
+  /// no longer exists (or never sent) has last_sent_at -1 and no alerts.
+  group_record sent_state(const std::string& key) const;
+
+  /// Restores sent-states persisted before a restart. Each applies when a
+  /// group with its key is next created by update(), so a group is not
+  /// reported resolved before its rule's first snapshot arrived.
+  void restore(std::vector<group_record> records);
+
 private:
   struct group {
     const route* r = nullptr;
@@ -70,6 +89,7 @@ private:
   route root_;
   std::vector<inhibit_rule> inhibit_;
   std::map<std::string, group> groups_;
+  std::map<std::string, group_record> restored_;
 };
 
 } // namespace vigil::alert

@@ -26,6 +26,7 @@
 // live in api/query_params.hpp; included here because every handler that
 // renders these responses also parses those parameters.
 #include "api/query_params.hpp"
+#include "core/json.hpp"
 #include "core/labels.hpp"
 #include "core/sample.hpp"
 #include "core/status.hpp"
@@ -101,8 +102,9 @@ std::string render_error(std::string_view error_type, std::string_view message);
 
 // ---- building blocks, for handlers that render other shapes ----------------
 
-/// Appends `s` as a JSON string literal (quotes included), Go-escaped.
-void append_json_string(std::string& out, std::string_view s);
+/// Appends `s` as a JSON string literal (quotes included), Go-escaped
+/// (moved to core/json.hpp so that alert/ can use it too).
+using ::vigil::append_json_string;
 /// Appends ms as seconds: 1435781451781 -> 1435781451.781, 1000 -> 1.
 void append_json_timestamp(std::string& out, timestamp_ms t);
 /// Appends a sample value as a quoted string: "500", "0.1", "NaN", "1e+21".

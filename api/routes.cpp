@@ -42,7 +42,7 @@ namespace {
 
 using namespace detail;
 
-enum method_bits : unsigned { get = 1, post = 2, get_post = get | post };
+enum method_bits : unsigned { get = 1, post = 2, get_post = get | post, put = 4, del = 8 };
 
 struct route {
   std::string_view path;
@@ -52,6 +52,8 @@ struct route {
 };
 
 constexpr std::string_view label_values_pattern = "/api/v1/label/:name/values";
+constexpr std::string_view rule_group_pattern = "/v1/alerts/rules/:group";
+constexpr std::string_view silence_pattern = "/api/v2/silence/:id";
 
 // Read endpoints take GET (and HEAD) and form POST, as Prometheus' query
 // endpoints do; ingest endpoints take POST only.
@@ -79,8 +81,12 @@ constexpr route routes[] = {
   {"/api/v1/targets", get_post, true, get_empty_shape},
   {"/api/v1/targets/metadata", get_post, true, get_empty_shape},
   {"/api/v1/alertmanagers", get_post, true, get_empty_shape},
-  {"/api/v1/rules", get_post, true, get_empty_shape},
-  {"/api/v1/alerts", get_post, true, get_empty_shape},
+  {"/api/v1/rules", get_post, true, get_prom_rules},
+  {"/api/v1/alerts", get_post, true, get_prom_alerts},
+  {"/v1/alerts/rules", get_post, false, rule_groups},
+  {rule_group_pattern, get | put | del, false, rule_group},
+  {"/api/v2/silences", get_post, false, silences},
+  {silence_pattern, del, false, delete_silence},
 };
 
 /// The route for `path`; sets `arg` for /api/v1/label/<name>/values.
@@ -92,6 +98,16 @@ const route* find_route(std::string_view path, std::string& arg) {
     arg = url_decode(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
     key = label_values_pattern;
   }
+  constexpr std::string_view rules_prefix = "/v1/alerts/rules/";
+  if (path.starts_with(rules_prefix) && path.size() > rules_prefix.size()) {
+    arg = url_decode(path.substr(rules_prefix.size()));
+    key = rule_group_pattern;
+  }
+  constexpr std::string_view silence_prefix = "/api/v2/silence/";
+  if (path.starts_with(silence_prefix) && path.size() > silence_prefix.size()) {
+    arg = url_decode(path.substr(silence_prefix.size()));
+    key = silence_pattern;
+  }
   for (const auto& r : routes)
     if (r.path == key) return &r;
   return nullptr;
@@ -101,13 +117,17 @@ std::string allow_header(unsigned methods) {
   std::string out;
   if (methods & get) out += "GET, HEAD";
   if (methods & post) out += out.empty() ? "POST" : ", POST";
+  if (methods & put) out += out.empty() ? "PUT" : ", PUT";
+  if (methods & del) out += out.empty() ? "DELETE" : ", DELETE";
   return out + ", OPTIONS";
 }
 
 /// Whether `method` may be used on `rt`; answers OPTIONS and 405 itself.
 bool method_allowed(const route& rt, const std::string& method, const responder& done) {
   const bool is_get = method == "GET" || method == "HEAD";
-  if ((is_get && (rt.methods & get)) || (method == "POST" && (rt.methods & post))) return true;
+  if ((is_get && (rt.methods & get)) || (method == "POST" && (rt.methods & post)) ||
+      (method == "PUT" && (rt.methods & put)) || (method == "DELETE" && (rt.methods & del)))
+    return true;
   auto allow = allow_header(rt.methods);
   if (method == "OPTIONS") {
     done({204, "text/plain", "", {{"Allow", allow}}});

@@ -96,4 +96,23 @@ void get_tsdb_status(const ctx& c, call& r, responder done);
 /// The endpoints answered with an empty Prometheus shape (empty_shape_body).
 void get_empty_shape(const ctx& c, call& r, responder done);
 
+// -- routes_rules.cpp
+/// GET (list) and POST (create or update from a rule file) /v1/alerts/rules.
+void rule_groups(const ctx& c, call& r, responder done);
+/// GET, PUT and DELETE /v1/alerts/rules/{group} (the name in call::path_arg).
+void rule_group(const ctx& c, call& r, responder done);
+void get_prom_rules(const ctx& c, call& r, responder done);
+void get_prom_alerts(const ctx& c, call& r, responder done);
+/// Answers /metrics with `text` plus the rule counters (text alone when the
+/// rules supervisor does not answer).
+void append_rule_metrics(const ctx& c, std::string text, responder done);
+
+// -- routes_silences.cpp (Alertmanager API v2 shapes)
+/// GET lists, POST adds /api/v2/silences.
+void silences(const ctx& c, call& r, responder done);
+void post_silence(const ctx& c, call& r, responder done);
+void get_silences(const ctx& c, call& r, responder done);
+/// DELETE /api/v2/silence/{id} (the id in call::path_arg): expires it.
+void delete_silence(const ctx& c, call& r, responder done);
+
 } // namespace vigil::api::detail

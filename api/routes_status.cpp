@@ -159,7 +159,7 @@ void get_self_metrics(const ctx& c, call&, responder done) {
           s.requests_rejected);
   counter("vigil_queries_total", "PromQL queries received.", s.queries);
   counter("vigil_queries_failed_total", "PromQL queries that failed.", s.queries_failed);
-  done({200, "text/plain; version=0.0.4; charset=utf-8", std::move(out), {}});
+  append_rule_metrics(c, std::move(out), std::move(done));
 }
 
 void get_build_info(const ctx&, call&, responder done) {

@@ -32,4 +32,32 @@ struct push_flags {
 
 int cmd_push(const push_flags& f);
 
+struct rules_flags {
+  std::string server = "http://127.0.0.1:9201";
+  std::string action; ///< apply | list | get | delete | check
+  std::string file;   ///< apply -f FILE, check FILE
+  std::string name;   ///< get NAME, delete NAME
+};
+
+/// vigil rules <action>: dispatches to the cmd_rules_* below.
+int cmd_rules(const rules_flags& f);
+int cmd_rules_apply(const rules_flags& f);
+int cmd_rules_list(const rules_flags& f);
+int cmd_rules_get(const rules_flags& f);
+int cmd_rules_delete(const rules_flags& f);
+int cmd_rules_check(const rules_flags& f);
+
+struct silence_flags {
+  std::string server = "http://127.0.0.1:9201";
+  std::string action;                 ///< add | list | expire
+  std::vector<std::string> matchers;  ///< add: label=value, label=~re, ...
+  std::string author;                 ///< add --author
+  std::string comment;                ///< add --comment
+  std::string duration = "1h";        ///< add --duration
+  std::string id;                     ///< expire ID
+};
+
+/// vigil silence add|list|expire.
+int cmd_silence(const silence_flags& f);
+
 } // namespace vigil::cli

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "actors/type_ids.hpp"
+#include "alert/notify_config.hpp"
 #include "api/request_params.hpp"
 
 namespace vigil::cli {
@@ -73,6 +74,13 @@ status read_duration(const YAML::Node& sec, const char* section, const char* key
     return invalid_argument(std::string(section) + "." + key + ": invalid duration '" + s + "'");
   out = std::chrono::milliseconds(*d);
   return status::ok();
+}
+
+/// The `rules:` section: rule files loaded at start, evaluation timeout.
+status apply_rules(const YAML::Node& r, vigil_config& c) {
+  if (!r) return status::ok();
+  VIGIL_TRY(read(r, "rules", "files", c.node.rules.files));
+  return read_duration(r, "rules", "evaluation_timeout", c.node.rules.group.eval_timeout);
 }
 
 status apply(const YAML::Node& root, vigil_config& c) {
@@ -145,6 +153,13 @@ status apply(const YAML::Node& root, vigil_config& c) {
     }
   }
   if (auto r = root["runtime"]) VIGIL_TRY(read(r, "runtime", "scheduler_threads", c.scheduler_threads));
+  VIGIL_TRY(apply_rules(root["rules"], c));
+  if (auto a = root["alerting"]) {
+    // The user's section replaces the defaults' as a whole.
+    auto n = alert::parse_notify_config(a);
+    if (!n) return n.error();
+    c.node.notify.config = std::move(*n);
+  }
   return status::ok();
 }
 

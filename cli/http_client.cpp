@@ -51,6 +51,12 @@ result<http_reply> http_post(const std::string& url, const std::string& content_
   return r;
 }
 
+result<http_reply> http_delete(const std::string& url, long timeout_ms) {
+  curl_ptr h{curl_easy_init(), curl_easy_cleanup};
+  curl_easy_setopt(h.get(), CURLOPT_CUSTOMREQUEST, "DELETE");
+  return perform(h.get(), url, timeout_ms);
+}
+
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

@@ -20,6 +20,9 @@ result<http_reply> http_get(const std::string& url, long timeout_ms = 30000);
 result<http_reply> http_post(const std::string& url, const std::string& content_type,
                              const std::string& body, long timeout_ms = 30000);
 
+/// DELETE url.
+result<http_reply> http_delete(const std::string& url, long timeout_ms = 30000);
+
 /// Percent-encodes a query-string value.
 std::string url_encode(const std::string& s);
 

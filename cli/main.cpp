@@ -3,6 +3,51 @@
 
 #include "cli/commands.hpp"
 
+namespace {
+
+/// vigil rules apply|list|get|delete|check; each sets f.action when parsed.
+CLI::App* add_rules(CLI::App& app, vigil::cli::rules_flags& f) {
+  auto* rules = app.add_subcommand("rules", "Manage alerting and recording rules (Prometheus rule files)");
+  rules->require_subcommand(1);
+  auto sub = [&](const char* name, const char* help) {
+    auto* c = rules->add_subcommand(name, help);
+    c->callback([&f, name] { f.action = name; });
+    if (std::string(name) != "check")
+      c->add_option("--server", f.server, "Node URL")->capture_default_str();
+    return c;
+  };
+  sub("apply", "Validate a rule file, then create/update its groups on the node")
+    ->add_option("-f,--file", f.file, "Rule file (YAML)")->required();
+  sub("list", "List rule groups with their rules' health and state");
+  sub("get", "Print one rule group")->add_option("name", f.name, "Group name")->required();
+  sub("delete", "Delete one rule group and its alert state")->add_option("name", f.name, "Group name")->required();
+  sub("check", "Validate a rule file offline (exit 1 naming the line)")
+    ->add_option("file", f.file, "Rule file (YAML)")->required();
+  return rules;
+}
+
+/// vigil silence add|list|expire; each sets f.action when parsed.
+CLI::App* add_silence(CLI::App& app, vigil::cli::silence_flags& f) {
+  auto* silence = app.add_subcommand("silence", "Manage notification silences (Alertmanager API v2)");
+  silence->require_subcommand(1);
+  auto sub = [&](const char* name, const char* help) {
+    auto* c = silence->add_subcommand(name, help);
+    c->callback([&f, name] { f.action = name; });
+    c->add_option("--server", f.server, "Node URL")->capture_default_str();
+    return c;
+  };
+  auto* add = sub("add", "Silence alerts matching every matcher (label=value, label!=v, label=~re, label!~re)");
+  add->add_option("matchers", f.matchers, "Matchers")->required();
+  add->add_option("--author", f.author, "Who created the silence")->required();
+  add->add_option("--comment", f.comment, "Why")->required();
+  add->add_option("--duration", f.duration, "How long from now (e.g. 2h)")->capture_default_str();
+  sub("list", "List silences (active, pending and expired)");
+  sub("expire", "End a silence now")->add_option("id", f.id, "Silence ID")->required();
+  return silence;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
   using namespace vigil::cli;
   CLI::App app{"vigil - metrics storage, PromQL queries and alerting"};
@@ -27,9 +72,17 @@ int main(int argc, char** argv) {
   push->add_option("file", pf.file, "File to read ('-' or absent: stdin)")->capture_default_str();
   push->add_option("--server", pf.server, "Node URL")->capture_default_str();
 
+  rules_flags rf;
+  auto* rules = add_rules(app, rf);
+
+  silence_flags slf;
+  auto* silence = add_silence(app, slf);
+
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return cmd_serve(sf);
   if (query->parsed()) return cmd_query(qf);
   if (push->parsed()) return cmd_push(pf);
+  if (rules->parsed()) return cmd_rules(rf);
+  if (silence->parsed()) return cmd_silence(slf);
   return 1;
 }

@@ -40,12 +40,15 @@ struct select_request {
   std::int64_t deadline_unix_ms = 0;
   /// More samples than this in the answer: resource_exhausted. 0: no limit.
   std::uint64_t max_samples = 0;
+  /// Read hint (query::selection::thin_first/thin_step); 0: every sample.
+  std::int64_t thin_first = 0;
+  std::int64_t thin_step = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, select_request& x) {
   return f(caf::meta::type_name("vigil.select_request"), x.matchers, x.min, x.max, x.deadline_unix_ms,
-           x.max_samples);
+           x.max_samples, x.thin_first, x.thin_step);
 }
 
 /// A pushed-down part of a query (query::selection::partial): the shard

@@ -103,14 +103,16 @@ void add_k(group& g, const vsample& s, std::size_t k, Less less) {
   }
 }
 
-void add_mean(group& g, double v) {
-  ++g.count;
-  if (std::isinf(g.mean)) {
-    if (std::isinf(v) && (g.mean > 0) == (v > 0)) return;
+void add_mean(double& mean, std::size_t& count, double v) {
+  ++count;
+  if (std::isinf(mean)) {
+    if (std::isinf(v) && (mean > 0) == (v > 0)) return;
     if (!std::isinf(v) && !std::isnan(v)) return;
   }
-  g.mean += v / static_cast<double>(g.count) - g.mean / static_cast<double>(g.count);
+  mean += v / static_cast<double>(count) - mean / static_cast<double>(count);
 }
+
+void add_mean(group& g, double v) { add_mean(g.mean, g.count, v); }
 
 void add_sample(group& g, const aggregate_expr& a, const vsample& s, std::size_t k) {
   switch (a.op) {
@@ -203,6 +205,113 @@ vector_value aggregate(const aggregate_expr& a, vector_value in, double param, c
   vector_value out;
   out.reserve(groups.size());
   for (auto& g : groups) emit(g, a, param, out);
+  return out;
+}
+
+
+bool has_series_major_form(agg_op op) noexcept {
+  switch (op) {
+    case agg_op::sum: case agg_op::avg: case agg_op::count: case agg_op::min: case agg_op::max:
+    case agg_op::group: case agg_op::stddev: case agg_op::stdvar: return true;
+    default: return false;
+  }
+}
+
+std::optional<step_matrix> aggregate_series(const aggregate_expr& a, const step_matrix& in, const eval_range& r) {
+  if (!has_series_major_form(a.op) || r.interval <= 0) return std::nullopt;
+  const std::size_t steps = r.steps();
+  // Group of every input series, and each group's order key.
+  struct gkey {
+    std::size_t first_step;
+    std::size_t first_series;
+  };
+  std::vector<labels> glabels;
+  std::vector<gkey> order;
+  std::vector<std::size_t> group_of(in.size());
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> index;
+  std::size_t input_points = 0;
+  const std::vector<std::string>& grouping = a.grouping;
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    const auto& s = in[k];
+    input_points += s.points.size();
+    labels gl = group_labels(s.lbls, a, grouping);
+    auto& bucket = index[gl.hash()];
+    auto it = std::find_if(bucket.begin(), bucket.end(), [&](std::size_t i) { return glabels[i] == gl; });
+    std::size_t g = 0;
+    if (it == bucket.end()) {
+      g = glabels.size();
+      bucket.push_back(g);
+      glabels.push_back(std::move(gl));
+      order.push_back({steps, k});
+    } else {
+      g = *it;
+    }
+    group_of[k] = g;
+    if (s.points.empty()) continue;
+    auto first = static_cast<std::size_t>((s.points.front().t - r.start) / r.interval);
+    if (first < order[g].first_step) order[g] = {first, k};
+  }
+  const std::size_t cells = glabels.size() * steps;
+  if (cells > std::max<std::size_t>(std::size_t{1} << 24, 4 * input_points)) return std::nullopt;
+  std::vector<double> value(cells, 0.0), mean(cells, 0.0);
+  std::vector<std::size_t> count(cells, 0);
+  for (std::size_t k = 0; k < in.size(); ++k) {
+    const std::size_t base = group_of[k] * steps;
+    for (const auto& p : in[k].points) {
+      const std::size_t c = base + static_cast<std::size_t>((p.t - r.start) / r.interval);
+      const double v = p.v;
+      if (count[c] == 0) { // new_group()
+        count[c] = 1;
+        mean[c] = v;
+        value[c] = a.op == agg_op::stddev || a.op == agg_op::stdvar ? 0 : a.op == agg_op::group ? 1 : v;
+        continue;
+      }
+      switch (a.op) { // add_sample()
+        case agg_op::sum: value[c] += v; ++count[c]; break;
+        case agg_op::avg: add_mean(mean[c], count[c], v); break;
+        case agg_op::group: ++count[c]; break;
+        case agg_op::max: if (value[c] < v || std::isnan(value[c])) value[c] = v; ++count[c]; break;
+        case agg_op::min: if (value[c] > v || std::isnan(value[c])) value[c] = v; ++count[c]; break;
+        case agg_op::count: ++count[c]; break;
+        case agg_op::stddev: case agg_op::stdvar: {
+          ++count[c];
+          double delta = v - mean[c];
+          mean[c] += delta / static_cast<double>(count[c]);
+          value[c] += delta * (v - mean[c]);
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+  std::vector<std::size_t> by_order(glabels.size());
+  for (std::size_t g = 0; g < by_order.size(); ++g) by_order[g] = g;
+  std::sort(by_order.begin(), by_order.end(), [&](std::size_t x, std::size_t y) {
+    return order[x].first_step != order[y].first_step ? order[x].first_step < order[y].first_step
+                                                      : order[x].first_series < order[y].first_series;
+  });
+  step_matrix out;
+  out.reserve(glabels.size());
+  for (std::size_t g : by_order) {
+    step_series ss;
+    const std::size_t base = g * steps;
+    for (std::size_t i = 0; i < steps; ++i) {
+      const std::size_t c = base + i;
+      if (count[c] == 0) continue;
+      double n = static_cast<double>(count[c]), v = value[c];
+      switch (a.op) { // emit()
+        case agg_op::avg: v = mean[c]; break;
+        case agg_op::count: v = n; break;
+        case agg_op::stdvar: v = v / n; break;
+        case agg_op::stddev: v = std::sqrt(v / n); break;
+        default: break;
+      }
+      ss.points.push_back({r.start + static_cast<timestamp_ms>(i) * r.interval, v});
+    }
+    if (ss.points.empty()) continue;
+    ss.lbls = std::move(glabels[g]);
+    out.push_back(std::move(ss));
+  }
   return out;
 }
 

@@ -51,6 +51,11 @@ struct selection {
   matchers ms;
   time_range range;
   std::string partial;
+  /// A read hint (0: none): only the newest sample at or before each of
+  /// thin_first, thin_first + thin_step, ... <= range.max is read (what an
+  /// instant-vector selector looks at); a source may return more.
+  timestamp_ms thin_first = 0;
+  timestamp_ms thin_step = 0;
 };
 
 /// Deadline check passed into evaluation: true stops it with errc::timeout.

@@ -206,6 +206,16 @@ value evaluator::eval_aggregate(const aggregate_expr& a, const eval_range& r) {
     if (param.type == value_type::string) label = param.str;
     else has_scalar_param = true;
   }
+  if (!a.param && inner.type == value_type::vector) {
+    if (auto m = aggregate_series(a, inner.mat, r)) {
+      value out;
+      out.type = value_type::vector;
+      out.mat = std::move(*m);
+      charge(points(out));
+      release(points(inner));
+      return out;
+    }
+  }
   const value* args[] = {&inner, has_scalar_param ? &param : nullptr};
   auto fn = [&a, &label, has_scalar_param](std::vector<vector_value>& in, timestamp_ms) {
     double p = has_scalar_param && !in[1].empty() ? in[1][0].v : 0;

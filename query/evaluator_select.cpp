@@ -141,9 +141,17 @@ value evaluator::eval_range_call(const call_expr& c, const eval_range& r) {
     poll();
     step_series ss;
     std::size_t step = 0;
+    // Windows only move forward (ref_time is non-decreasing in ts), so two
+    // cursors replace a binary search per step: w = [lo, hi) = [mint, maxt].
+    const auto all = in.samples[i];
+    std::size_t lo = 0, hi = 0;
     for (timestamp_ms ts = r.start; ts <= r.end; ts += r.interval, ++step) {
       timestamp_ms maxt = ref_time(in.at, ts) - in.offset;
-      auto w = window_of(in.samples[i], maxt - in.range, maxt);
+      const timestamp_ms mint = maxt - in.range;
+      while (lo < all.size() && all[lo].t < mint) ++lo;
+      if (hi < lo) hi = lo;
+      while (hi < all.size() && all[hi].t <= maxt) ++hi;
+      auto w = all.subspan(lo, hi - lo);
       if (w.empty()) continue;
       if (current_ + w.size() > opts_.max_samples) charge(w.size());
       for (std::size_t k = 0; k < c.args.size(); ++k)

@@ -11,6 +11,7 @@ struct planner {
   const query_params& params;
   const eval_options& options;
   std::vector<selection> out;
+  int subquery_depth = 0; ///< > 0: inside a subquery (other evaluation steps)
 
   timestamp_ms resolve(const at_modifier& at, timestamp_ms t) const {
     switch (at.k) {
@@ -28,14 +29,26 @@ struct planner {
     if (!vs.partial.empty()) back = 0; // per-step values: no lookback
     out.push_back(selection{vs.ms, time_range{s - back, e}, vs.partial});
   }
+  // An instant-vector selector evaluated at the query's own steps reads only
+  // the newest sample at or before each step: let the source thin the rest.
+  void add_instant(vector_selector& vs, timestamp_ms lo, timestamp_ms hi) {
+    add(vs, lo, hi, options.lookback_delta);
+    if (subquery_depth > 0 || vs.at.k != at_modifier::kind::none || !vs.partial.empty()) return;
+    auto& sel = out.back();
+    sel.thin_first = params.start - vs.offset;
+    sel.thin_step = params.step > 0 ? params.step : 1;
+  }
 
   // [lo, hi]: the evaluation times the node may be evaluated at.
   void walk(expr& e, timestamp_ms lo, timestamp_ms hi) {
-    if (auto* vs = e.as<vector_selector>()) return add(*vs, lo, hi, options.lookback_delta);
+    if (auto* vs = e.as<vector_selector>()) return add_instant(*vs, lo, hi);
     if (auto* ms = e.as<matrix_selector>()) return add(ms->sel, lo, hi, ms->range);
     if (auto* sq = e.as<subquery_expr>()) {
       timestamp_ms s = resolve(sq->at, lo) - sq->offset - sq->range, en = resolve(sq->at, hi) - sq->offset;
-      return walk(*sq->inner, s, en);
+      ++subquery_depth;
+      walk(*sq->inner, s, en);
+      --subquery_depth;
+      return;
     }
     if (auto* c = e.as<call_expr>()) {
       for (auto& a : c->args) walk(*a, lo, hi);

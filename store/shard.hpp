@@ -59,7 +59,16 @@ struct read_limits {
   /// only, e.g. one clock read); true: the read stops with errc::timeout.
   /// Empty: no deadline.
   std::function<bool()> expired;
+  /// A read hint, not a limit (0: none): per series, only the newest sample
+  /// at or before each of thin_first, thin_first + thin_step, ... <= the
+  /// range's max is returned (what a PromQL instant-vector selector reads).
+  timestamp_ms thin_first = 0;
+  timestamp_ms thin_step = 0;
 };
+
+/// Keeps, of `samples` (ascending), only the newest sample at or before each
+/// of first, first + step, ... <= last (each at most once). @pre step > 0
+void thin_to_steps(std::vector<sample>& samples, timestamp_ms first, timestamp_ms step, timestamp_ms last);
 
 class shard {
 public:

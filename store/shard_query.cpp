@@ -69,6 +69,17 @@ result<std::vector<labels>> matching_labels(const series_index& index, const sch
 
 } // namespace
 
+void thin_to_steps(std::vector<sample>& samples, timestamp_ms first, timestamp_ms step, timestamp_ms last) {
+  std::size_t kept = 0, j = 0;
+  const std::size_t n = samples.size();
+  for (timestamp_ms tau = first; tau <= last && j < n; tau += step) {
+    while (j < n && samples[j].t <= tau) ++j;
+    if (j == 0) continue;
+    if (kept == 0 || samples[kept - 1].t != samples[j - 1].t) samples[kept++] = samples[j - 1];
+  }
+  samples.resize(kept);
+}
+
 result<std::vector<series>> shard::select(const matchers& ms, time_range range) const {
   return select(ms, range, read_limits{});
 }
@@ -84,7 +95,7 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
   auto reader = chunk_reader::open(*t, s.db);
   if (!reader) return std::move(reader).error();
   std::vector<series> out;
-  std::vector<sample> samples;
+  std::vector<sample> scratch;
   std::uint64_t total = 0;
   std::size_t since_check = 0;
   for (series_ref ref : *refs) {
@@ -92,17 +103,32 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
       since_check = 0;
       if (limits.expired()) return status{errc::timeout, "deadline passed while reading series"};
     }
-    samples.clear();
-    VIGIL_TRY(reader->samples(ref, range, samples));
-    if (samples.empty()) continue;
+    // Decoded straight into the answer (no per-series copy); dropped again
+    // when the series turns out empty or not matching.
+    auto& cur = out.emplace_back();
+    if (limits.thin_step > 0) { // decode into reused scratch, keep the few samples needed
+      scratch.clear();
+      VIGIL_TRY(reader->samples(ref, range, scratch));
+      thin_to_steps(scratch, limits.thin_first, limits.thin_step, range.max);
+      cur.samples.assign(scratch.begin(), scratch.end());
+    } else {
+      VIGIL_TRY(reader->samples(ref, range, cur.samples));
+    }
+    if (cur.samples.empty()) {
+      out.pop_back();
+      continue;
+    }
     auto ls = s.index.labels_of(*t, ref);
     if (!ls) return std::move(ls).error();
-    if (!matches_all(ms, *ls)) continue; // only hashed long values get here
-    total += samples.size();
+    if (!matches_all(ms, *ls)) { // only hashed long values get here
+      out.pop_back();
+      continue;
+    }
+    total += cur.samples.size();
     if (total > limits.max_samples)
       return resource_exhausted("select would return more than " + std::to_string(limits.max_samples) +
                                 " samples");
-    out.push_back(series{std::move(*ls), samples});
+    cur.lbls = std::move(*ls);
   }
   std::sort(out.begin(), out.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
   return out;

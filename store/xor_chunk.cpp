@@ -1,7 +1,9 @@
 #include "store/xor_chunk.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cstring>
 #include <string>
 
 #include "store/varint.hpp"
@@ -220,6 +222,118 @@ bool xor_iterator::seek(timestamp_ms t) {
   while (next())
     if (st_.t >= t) return true;
   return false;
+}
+
+
+// ---- fast range decode ------------------------------------------------------
+
+namespace {
+
+/// Bit reader over a zero-padded copy (8+ spare bytes past the end), so every
+/// peek is one unaligned load; the caller checks the position against the
+/// real size after each sample.
+struct padded_reader {
+  const std::uint8_t* d;
+  std::uint64_t pos;
+  std::uint64_t peek() const noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, d + (pos >> 3), 8);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    const unsigned off = pos & 7;
+    if (off != 0) w = (w << off) | (d[(pos >> 3) + 8] >> (8 - off));
+    return w;
+  }
+  /// @pre 1 <= n <= 64
+  std::uint64_t bits(unsigned n) noexcept {
+    std::uint64_t v = peek() >> (64 - n);
+    pos += n;
+    return v;
+  }
+  bool uvarint(std::uint64_t* out) noexcept {
+    std::uint64_t v = 0;
+    for (unsigned i = 0, shift = 0; i < max_varint_bytes; ++i, shift += 7) {
+      auto b = static_cast<std::uint8_t>(bits(8));
+      if (i == max_varint_bytes - 1 && b > 1) return false;
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+} // namespace
+
+bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, timestamp_ms hi,
+                      std::vector<sample>& out) {
+  if (bytes.size() < xor_chunk_header_bytes) return false;
+  const auto total = static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
+  if (total == 0) return true;
+  const auto body = bytes.subspan(xor_chunk_header_bytes);
+  thread_local std::vector<std::uint8_t> buf;
+  buf.resize(body.size() + 16);
+  if (!body.empty()) std::memcpy(buf.data(), body.data(), body.size());
+  std::memset(buf.data() + body.size(), 0, 16);
+  const std::uint64_t size_bits = body.size() * 8;
+  padded_reader r{buf.data(), 0};
+  // sample 0
+  std::uint64_t zz = 0;
+  if (!r.uvarint(&zz) || r.pos + 64 > size_bits) return false;
+  auto t = zigzag_decode(zz);
+  std::uint64_t v_bits = r.bits(64);
+  if (t > hi) return true;
+  if (out.capacity() < out.size() + total) out.reserve(std::max(2 * out.capacity(), out.size() + total));
+  if (t >= lo) out.push_back({t, std::bit_cast<double>(v_bits)});
+  std::uint64_t t_delta = 0;
+  unsigned leading = 0xff, trailing = 0;
+  for (unsigned n = 1; n < total; ++n) {
+    if (n == 1) {
+      if (!r.uvarint(&t_delta)) return false;
+    } else {
+      const std::uint64_t w = r.peek();
+      if ((w >> 63) == 0) {
+        r.pos += 1;
+      } else {
+        unsigned sz = 0;
+        if ((w >> 62) == 0b10) {
+          r.pos += 2, sz = 14;
+        } else if ((w >> 61) == 0b110) {
+          r.pos += 3, sz = 17;
+        } else if ((w >> 60) == 0b1110) {
+          r.pos += 4, sz = 20;
+        } else {
+          r.pos += 4, sz = 64;
+        }
+        std::uint64_t b = r.bits(sz);
+        if (sz < 64 && b > (std::uint64_t{1} << (sz - 1))) b -= std::uint64_t{1} << sz;
+        t_delta += b;
+      }
+    }
+    t = static_cast<timestamp_ms>(static_cast<std::uint64_t>(t) + t_delta);
+    const std::uint64_t w = r.peek();
+    if ((w >> 63) == 0) {
+      r.pos += 1;
+    } else {
+      r.pos += 2;
+      if ((w >> 62) & 1) {
+        const auto head = r.bits(11);
+        unsigned lead = static_cast<unsigned>(head >> 6), sig = static_cast<unsigned>(head & 63);
+        if (sig == 0) sig = 64;
+        if (lead + sig > 64) return false;
+        leading = lead;
+        trailing = 64 - lead - sig;
+      } else if (leading == 0xff) {
+        return false;
+      }
+      v_bits ^= r.bits(64 - leading - trailing) << trailing;
+    }
+    if (r.pos > size_bits) return false;
+    if (t > hi) return true;
+    if (t >= lo) out.push_back({t, std::bit_cast<double>(v_bits)});
+  }
+  return true;
 }
 
 } // namespace vigil::store

@@ -71,6 +71,13 @@ private:
   xor_state st_;
 };
 
+/// Appends the samples of chunk `bytes` with lo <= t <= hi to `out`, oldest
+/// first, in one tight loop (the fast path of chunk reads). Returns false when
+/// the bytes are malformed; `out` may then hold some of the samples, and the
+/// caller re-reads with xor_iterator for the precise error.
+bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, timestamp_ms hi,
+                      std::vector<sample>& out);
+
 /// Iterates the samples of one chunk; reset() points it at another chunk, so
 /// one iterator serves many chunks without allocating.
 class xor_iterator {

@@ -54,4 +54,32 @@ BOOST_AUTO_TEST_CASE(select_caps_the_samples_it_returns) {
   BOOST_TEST(f.sh->select({eq("__name__", "m")}, time_range::all(), lim)->size() == 10u);
 }
 
+BOOST_AUTO_TEST_CASE(thin_to_steps_keeps_the_newest_sample_at_or_before_each_step) {
+  std::vector<sample> s{{5, 1}, {10, 2}, {12, 3}, {30, 4}, {31, 5}, {60, 6}};
+  thin_to_steps(s, 10, 10, 50); // steps 10, 20, 30, 40, 50
+  BOOST_TEST(s == std::vector<sample>({{10, 2}, {12, 3}, {30, 4}, {31, 5}}), boost::test_tools::per_element());
+  std::vector<sample> one{{5, 1}, {10, 2}, {12, 3}};
+  thin_to_steps(one, 11, 1, 11); // an instant query at 11
+  BOOST_TEST(one == std::vector<sample>({{10, 2}}), boost::test_tools::per_element());
+  std::vector<sample> none{{15, 1}};
+  thin_to_steps(none, 10, 1, 10);
+  BOOST_TEST(none.empty());
+}
+
+BOOST_AUTO_TEST_CASE(select_thins_to_steps_when_asked) {
+  shard_fixture f;
+  f.append(many_series(2));
+  read_limits lim;
+  lim.thin_first = 1500;
+  lim.thin_step = 10000;
+  auto r = f.sh->select({eq("__name__", "m")}, time_range{0, 11500}, lim); // steps 1500, 11500
+  BOOST_REQUIRE(r.has_value());
+  BOOST_REQUIRE_EQUAL(r->size(), 2u);
+  BOOST_TEST((*r)[0].samples == std::vector<sample>({{1000, 1.0}, {2000, 2.0}}), boost::test_tools::per_element());
+  r = f.sh->select({eq("__name__", "m")}, time_range{0, 1500}, lim); // step 1500 only
+  BOOST_REQUIRE(r.has_value());
+  BOOST_REQUIRE_EQUAL(r->size(), 2u);
+  BOOST_TEST((*r)[0].samples == std::vector<sample>({{1000, 1.0}}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -188,4 +188,38 @@ BOOST_AUTO_TEST_CASE(empty_chunk_has_only_a_header) {
   BOOST_TEST(decode(buf) == std::vector<sample>({{5, 1.5}}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(decode_range_matches_the_iterator) {
+  std::mt19937_64 rng(7);
+  for (int shape = 0; shape < 5; ++shape) {
+    for (std::size_t n : {1u, 2u, 3u, 120u, 1000u}) {
+      const auto xs = random_series(rng, shape, n);
+      const auto buf = encode(xs);
+      for (int trial = 0; trial < 8; ++trial) {
+        timestamp_ms lo = xs[rng() % n].t - static_cast<timestamp_ms>(rng() % 3), hi = xs[rng() % n].t;
+        if (trial == 0) lo = std::numeric_limits<timestamp_ms>::min(), hi = std::numeric_limits<timestamp_ms>::max();
+        std::vector<sample> want;
+        for (const auto& x : xs)
+          if (x.t >= lo && x.t <= hi) want.push_back(x);
+        std::vector<sample> got{{1, 2.0}}; // appends after what is there
+        BOOST_REQUIRE(xor_decode_range(buf, lo, hi, got));
+        BOOST_REQUIRE_EQUAL(got.size(), want.size() + 1);
+        for (std::size_t i = 0; i < want.size(); ++i)
+          BOOST_REQUIRE(std::bit_cast<std::uint64_t>(got[i + 1].v) == std::bit_cast<std::uint64_t>(want[i].v) &&
+                        got[i + 1].t == want[i].t);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(decode_range_rejects_truncated_chunks) {
+  std::mt19937_64 rng(3);
+  const auto buf = encode(random_series(rng, 2, 50));
+  for (std::size_t cut = 0; cut + 1 < buf.size(); cut += 7) {
+    const std::vector<std::uint8_t> part(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(cut));
+    std::vector<sample> out;
+    BOOST_TEST(!xor_decode_range(part, std::numeric_limits<timestamp_ms>::min(),
+                                 std::numeric_limits<timestamp_ms>::max(), out));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
