@@ -37,10 +37,15 @@ std::string humanize(double v, double base, const char* const* prefixes, int n) 
   if (v == 0 || std::isnan(v) || std::isinf(v)) return format_value(v);
   int i = 0;
   double a = std::fabs(v);
-  if (a >= 1) {
-    while (a >= base && i < n - 1) { a /= base; ++i; }
-  }
   char buf[64];
+  if (a < 1 && base == 1000) {
+    // Prometheus' humanize: small values get m, u, n, p, f, a, z, y.
+    static const char* const small[] = {"", "m", "u", "n", "p", "f", "a", "z", "y"};
+    while (a < 1 && i < 8) { a *= 1000; ++i; }
+    std::snprintf(buf, sizeof(buf), "%.4g%s", v < 0 ? -a : a, small[i]);
+    return buf;
+  }
+  while (a >= base && i < n - 1) { a /= base; ++i; }
   std::snprintf(buf, sizeof(buf), "%.4g%s", v < 0 ? -a : a, prefixes[i]);
   return buf;
 }

@@ -19,6 +19,8 @@ BOOST_AUTO_TEST_CASE(pipes) {
   labels l;
   auto x = [&](std::string_view t, double v) { return expand_template(t, {&l, v, nullptr}).value(); };
   BOOST_CHECK_EQUAL(x("{{ $value | humanize }}", 1234567), "1.235M");
+  BOOST_CHECK_EQUAL(x("{{ $value | humanize }}", 0.4), "400m");
+  BOOST_CHECK_EQUAL(x("{{ $value | humanize }}", 0.0000025), "2.5u");
   BOOST_CHECK_EQUAL(x("{{ $value | humanize1024 }}", 2048), "2ki");
   BOOST_CHECK_EQUAL(x("{{ $value | humanizePercentage }}", 0.256), "25.6%");
   BOOST_CHECK_EQUAL(x("{{ $value | humanizeDuration }}", 3725), "1h 2m 5s");

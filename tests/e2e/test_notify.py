@@ -192,4 +192,5 @@ def test(env):
     node.stop()
 
 
-run(test)
+if __name__ == "__main__":
+    run(test)
