@@ -4,11 +4,10 @@ to 3 s here) goes pending, then firing, and notifications reach email (a real
 SMTP server), Slack and PagerDuty receivers."""
 import os
 import subprocess
-import sys
 import time
 
-from harness import free_port, request, run, wait_until
-from test_notify import HTTP_SINK, SMTP_SINK, emails, posts
+from harness import request, run, wait_until
+from sinks import emails, posts, start_http_sink, start_smtp_sink
 
 RULES = """groups:
   - name: http
@@ -30,11 +29,8 @@ def states(node):
 
 def test(env):
     mail_dir, http_dir = os.path.join(env.dir, "mail"), os.path.join(env.dir, "http")
-    smtp_port = free_port()
-    smtp = env.spawn(["/usr/bin/python3", "-c", SMTP_SINK, str(smtp_port), mail_dir], stdout=subprocess.PIPE, text=True)
-    assert smtp.stdout.readline().strip() == "ready"
-    http = env.spawn([sys.executable, "-c", HTTP_SINK, http_dir], stdout=subprocess.PIPE, text=True)
-    hook = f"http://127.0.0.1:{int(http.stdout.readline().split()[1])}"
+    smtp_port = start_smtp_sink(env, mail_dir)
+    hook = start_http_sink(env, http_dir)
     node = env.node(config=f"""
 alerting:
   channels:

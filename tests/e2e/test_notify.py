@@ -4,48 +4,13 @@ api.latency and notifications arrive at a real SMTP server (aiosmtpd under
 PagerDuty shapes; the drop to 200 sends resolutions (PagerDuty resolve with
 the same dedup_key); nothing is sent twice. Silences through the CLI and
 REST; an invalid `alerting:` section stops `vigil serve` naming the key."""
-import glob
 import json
 import os
 import subprocess
-import sys
 import time
 
-from harness import free_port, request, run, wait_until
-
-SMTP_SINK = r'''
-import itertools, os, signal, sys
-from aiosmtpd.controller import Controller
-port, outdir = int(sys.argv[1]), sys.argv[2]; os.makedirs(outdir, exist_ok=True); seq = itertools.count(1)
-class Sink:
-    async def handle_DATA(self, server, session, env):
-        n = next(seq); tmp = os.path.join(outdir, f".{n:04d}.tmp")
-        with open(tmp, "wb") as f:
-            f.write(f"X-Envelope-To: {','.join(env.rcpt_tos)}\r\n".encode()); f.write(env.original_content)
-        os.rename(tmp, os.path.join(outdir, f"{n:04d}.eml"))
-        return "250 OK"
-c = Controller(Sink(), hostname="127.0.0.1", port=port)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0)); c.start(); print("ready", flush=True)
-try: signal.pause()
-finally: c.stop()
-'''
-
-HTTP_SINK = r'''
-import itertools, json, os, sys, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-out = sys.argv[1]; os.makedirs(out, exist_ok=True); seq, lock = itertools.count(1), threading.Lock()
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with lock: n = next(seq)
-        rec = {"path": self.path, "headers": dict(self.headers), "body": body.decode()}
-        with open(f"{out}/.{n:04d}.tmp", "w") as f: json.dump(rec, f)
-        os.rename(f"{out}/.{n:04d}.tmp", f"{out}/{n:04d}.json")
-        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-print("port", srv.server_address[1], flush=True); srv.serve_forever()
-'''
+from harness import request, run, wait_until
+from sinks import emails, posts, start_http_sink, start_smtp_sink
 
 RULES = """groups:
   - name: api
@@ -97,26 +62,10 @@ def push(node, v):
     assert r.status == 200, r.body
 
 
-def emails(d):
-    return [open(p, encoding="utf-8", newline="").read() for p in sorted(glob.glob(os.path.join(d, "*.eml")))]
-
-
-def posts(d, path):
-    out = []
-    for p in sorted(glob.glob(os.path.join(d, "*.json"))):
-        rec = json.load(open(p))
-        if rec["path"] == path:
-            out.append(json.loads(rec["body"]))
-    return out
-
-
 def start_sinks(env):
     mail_dir, http_dir = os.path.join(env.dir, "mail"), os.path.join(env.dir, "http")
-    smtp_port = free_port()
-    smtp = env.spawn(["/usr/bin/python3", "-c", SMTP_SINK, str(smtp_port), mail_dir], stdout=subprocess.PIPE, text=True)
-    assert smtp.stdout.readline().strip() == "ready"
-    http = env.spawn([sys.executable, "-c", HTTP_SINK, http_dir], stdout=subprocess.PIPE, text=True)
-    http_port = int(http.stdout.readline().split()[1])
+    smtp_port = start_smtp_sink(env, mail_dir)
+    http_port = int(start_http_sink(env, http_dir).rsplit(":", 1)[1])
     return mail_dir, http_dir, smtp_port, http_port
 
 

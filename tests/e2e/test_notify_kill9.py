@@ -5,28 +5,10 @@ recovers, and the receiver gets it exactly once."""
 import json
 import os
 import subprocess
-import sys
 import time
 
-from harness import free_port, request, run, wait_until
-
-# A webhook receiver that answers 503 while OUT/fail exists; logs every POST.
-FLAKY_SINK = r'''
-import itertools, json, os, sys, threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-out = sys.argv[1]; os.makedirs(out, exist_ok=True); seq, lock = itertools.count(1), threading.Lock()
-class H(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        code = 503 if os.path.exists(os.path.join(out, "fail")) else 200
-        with lock: n = next(seq)
-        with open(f"{out}/.{n:04d}.tmp", "w") as f: json.dump({"code": code, "body": body.decode()}, f)
-        os.rename(f"{out}/.{n:04d}.tmp", f"{out}/{n:04d}.json")
-        self.send_response(code); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
-    def log_message(self, *a): pass
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-print("port", srv.server_address[1], flush=True); srv.serve_forever()
-'''
+from harness import request, run, wait_until
+from sinks import requests_received, start_http_sink
 
 RULES = """groups:
   - name: api
@@ -41,12 +23,7 @@ RULES = """groups:
 
 
 def deliveries(d):
-    out = []
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".json"):
-            with open(os.path.join(d, name)) as f:
-                out.append(json.load(f))
-    return out
+    return [r for r in requests_received(d) if r["path"] == "/hook"]
 
 
 def alert_states(node):
@@ -59,13 +36,12 @@ def test(env):
     sink_dir = os.path.join(env.dir, "sink")
     os.makedirs(sink_dir)
     open(os.path.join(sink_dir, "fail"), "w").close()
-    sink = env.spawn([sys.executable, "-c", FLAKY_SINK, sink_dir], stdout=subprocess.PIPE, text=True)
-    port = int(sink.stdout.readline().split()[1])
+    hook = start_http_sink(env, sink_dir)
     node = env.node(config=f"""
 alerting:
   retry: {{initial: 300ms, max: 1s}}
   channels:
-    hook: {{type: webhook, url: "http://127.0.0.1:{port}/hook"}}
+    hook: {{type: webhook, url: "{hook}/hook"}}
   route:
     receiver: hook
     group_by: [alertname]
