@@ -118,7 +118,7 @@ void launch(sptr self, pending_query pq) {
     return on_done(self);
   }
   pq.request.timeout_ms = left.count();
-  if (s.cache.enabled())
+  if (s.cache.enabled() && !pq.request.no_cache)
     if (auto key = query::cache_key(pq.request.promql, {pq.request.start, pq.request.end, pq.request.step},
                                     s.settings.eval))
       return run_cached(self, std::move(pq), std::move(*key), queued_s);

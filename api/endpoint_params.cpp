@@ -58,6 +58,11 @@ status eval_options(const request_params& p, const eval_limits& lim, eval_reques
     if (!b) return invalid_param("partial_response", b.error());
     out.partial_response = *b;
   }
+  if (auto nc = p.get("nocache"); !nc.empty()) {
+    auto b = parse_go_bool(nc);
+    if (!b) return invalid_param("nocache", b.error());
+    out.no_cache = *b;
+  }
   out.want_stats = !p.get("stats").empty();
   return status::ok();
 }

@@ -41,6 +41,7 @@ messages::query_request to_message(eval_request&& e) {
   q.timeout_ms = e.timeout_ms;
   q.partial_response = e.partial_response;
   q.want_stats = e.want_stats;
+  q.no_cache = e.no_cache;
   return q;
 }
 

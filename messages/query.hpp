@@ -91,12 +91,14 @@ struct query_request {
   bool partial_response = false;
   /// Fill query_answer::stats (the API's `stats` parameter).
   bool want_stats = false;
+  /// Bypass the range-results cache (VictoriaMetrics' `nocache=1`).
+  bool no_cache = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, query_request& x) {
   return f(caf::meta::type_name("vigil.query_request"), x.promql, x.start, x.end, x.step,
-           x.timeout_ms, x.partial_response, x.want_stats);
+           x.timeout_ms, x.partial_response, x.want_stats, x.no_cache);
 }
 
 /// Answer to a label-names/values or series request.

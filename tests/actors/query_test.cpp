@@ -197,4 +197,25 @@ BOOST_AUTO_TEST_CASE(a_cached_range_query_equals_a_fresh_one_until_backfill_inva
   BOOST_CHECK(answer_of(*ask(svc, req)).value == now_want);
 }
 
+BOOST_AUTO_TEST_CASE(no_cache_bypasses_the_results_cache) {
+  query_settings s;
+  auto svc = service(table, s);
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 5, 60 * minute);
+  write(write_batch{src.all.all()});
+  messages::query_request req{"sum by (job) (rate(http_requests_total[5m]))", 10 * minute, 60 * minute, 30'000, 5000};
+  auto cached = answer_of(*ask(svc, req)).value;
+  // Old samples land through a router that reports no backfill: the cache
+  // keeps serving the old answer, while no_cache computes the new one.
+  write_batch late;
+  late.items.push_back({labels{{"__name__", "http_requests_total"}, {"job", "late"}},
+                        {{30 * minute, 1}, {31 * minute, 500}, {32 * minute, 900}}});
+  write(std::move(late));
+  BOOST_CHECK(answer_of(*ask(svc, req)).value == cached);
+  req.no_cache = true;
+  auto fresh = answer_of(*ask(svc, req)).value;
+  BOOST_CHECK(!(fresh == cached));
+  BOOST_CHECK_EQUAL(fresh.items.size(), cached.items.size() + 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
