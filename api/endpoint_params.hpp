@@ -31,8 +31,8 @@ struct eval_request {
   timestamp_ms step = 0;
   std::int64_t timeout_ms = 0;
   bool partial_response = false; ///< `partial_response` (Go ParseBool)
-  bool no_cache = false;         ///< `nocache` (Go ParseBool): skip the results cache
   bool want_stats = false;       ///< `stats` is present and non-empty
+  bool no_cache = false;         ///< `nocache` (Go ParseBool): skip the results cache
   friend bool operator==(const eval_request&, const eval_request&) = default;
 };
 

@@ -40,6 +40,9 @@ BOOST_AUTO_TEST_CASE(parses_an_instant_query_with_defaults) {
   q = ok(parse_instant_query(params("query=sum(x)&time=1.5&timeout=2s&stats=all&partial_response=true"),
                              limits));
   BOOST_TEST((q == eval_request{"sum(x)", 1500, 1500, 0, 2000, true, true}));
+  q = ok(parse_instant_query(params("query=up&nocache=1"), limits));
+  BOOST_TEST(q.no_cache);
+  BOOST_TEST(!parse_instant_query(params("query=up&nocache=maybe"), limits));
 }
 
 BOOST_AUTO_TEST_CASE(caps_the_timeout_and_ignores_non_positive_ones) {
