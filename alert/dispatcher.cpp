@@ -21,10 +21,14 @@ void dispatcher::update(timestamp_ms now, const std::vector<notified_alert>& ale
   for (const auto& a : alerts)
     if (a.firing) firing.push_back(a.lbls);
   for (auto& [key, g] : groups_) g.alerts.clear();
+  std::set<labels> muted_firing; // still firing, but silenced or inhibited
   for (const auto& a : alerts) {
     bool muted = false;
     for (const auto& s : silences) muted = muted || s.silences(a.lbls, now);
-    if (muted || (a.firing && inhibited(a.lbls, firing, inhibit_))) continue;
+    if (muted || (a.firing && inhibited(a.lbls, firing, inhibit_))) {
+      if (a.firing) muted_firing.insert(a.lbls);
+      continue;
+    }
     for (const route* r : match_routes(root_, a.lbls)) {
       auto key = group_key(*r, a.lbls);
       auto [it, created] = groups_.try_emplace(key);
@@ -46,10 +50,11 @@ void dispatcher::update(timestamp_ms now, const std::vector<notified_alert>& ale
     }
   }
   // Alerts that vanished from the snapshot while notified as firing are
-  // reported resolved, so no receiver is left with a stale page.
+  // reported resolved, so no receiver is left with a stale page. A muted
+  // alert has not resolved: it is only dropped from later notifications.
   for (auto& [key, g] : groups_)
     for (const auto& l : g.sent_firing)
-      if (!g.alerts.contains(l)) {
+      if (!g.alerts.contains(l) && !muted_firing.contains(l)) {
         notified_alert gone;
         gone.lbls = l;
         gone.firing = false;

@@ -102,6 +102,16 @@ BOOST_AUTO_TEST_CASE(silenced_alerts_are_not_sent) {
   BOOST_CHECK(n[0].alerts[0].lbls == web2);
 }
 
+BOOST_AUTO_TEST_CASE(silencing_a_notified_alert_sends_no_resolution) {
+  dispatcher d(simple_root(), {});
+  d.update(0, {firing(web1), firing(web2)}, {});
+  BOOST_REQUIRE_EQUAL(d.due(30 * s).size(), 1u);
+  silence sl{"s1", {eq("instance", "1")}, 1 * m, 1 * h, "alice", "maintenance"};
+  d.update(2 * m, {firing(web1), firing(web2)}, {sl});
+  for (const auto& n : d.due(30 * s + 5 * m))
+    for (const auto& a : n.alerts) BOOST_CHECK_MESSAGE(a.firing, "a silenced alert was reported resolved");
+}
+
 BOOST_AUTO_TEST_CASE(inhibition_mutes_targets_that_agree_on_equal_labels) {
   inhibit_rule ir{{eq("severity", "page")}, {eq("severity", "info")}, {"instance"}};
   dispatcher d(simple_root(), {ir});
