@@ -106,6 +106,9 @@ void get_prom_alerts(const ctx& c, call& r, responder done);
 /// Answers /metrics with `text` plus the rule counters (text alone when the
 /// rules supervisor does not answer).
 void append_rule_metrics(const ctx& c, std::string text, responder done);
+/// Appends the notifier's delivery counters (nothing when it is not running)
+/// and continues with the text.
+void append_notify_metrics(const ctx& c, std::string text, std::function<void(std::string)> next);
 
 // -- routes_silences.cpp (Alertmanager API v2 shapes)
 /// GET lists, POST adds /api/v2/silences.

@@ -165,4 +165,38 @@ void delete_silence(const ctx& c, call& r, responder done) {
   });
 }
 
+namespace {
+
+std::string render_notify_metrics(const alert::notify_stats& n) {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  counter("vigil_notifications_enqueued_total", "Notifications written to the outbox.", n.enqueued);
+  counter("vigil_notifications_delivered_total", "Notifications delivered to a channel.", n.delivered);
+  counter("vigil_notifications_failed_total", "Failed delivery attempts (each retry counts).", n.failed);
+  counter("vigil_notifications_dropped_total", "Notifications given up (permanent error or max attempts).",
+          n.dropped);
+  counter("vigil_notifications_fallback_total", "Copies sent to a fallback channel.", n.fallbacks);
+  counter("vigil_notifications_outbox_errors_total", "Outbox writes that failed.", n.store_errors);
+  return out;
+}
+
+} // namespace
+
+void append_notify_metrics(const ctx& c, std::string text, std::function<void(std::string)> next) {
+  c.run([=](bridge_ptr self, const api_handles& h) {
+    self->request(h.node, silence_timeout, atom::get_v, atom::notify_v)
+      .then(
+        [=](notifier_actor n) {
+          if (!n) return next(text);
+          self->request(n, silence_timeout, atom::stats_v, atom::notify_v)
+            .then([=](const alert::notify_stats& st) { next(text + render_notify_metrics(st)); },
+                  [=](caf::error&) { next(text); });
+        },
+        [=](caf::error&) { next(text); });
+  });
+}
+
 } // namespace vigil::api::detail

@@ -159,7 +159,9 @@ void get_self_metrics(const ctx& c, call&, responder done) {
           s.requests_rejected);
   counter("vigil_queries_total", "PromQL queries received.", s.queries);
   counter("vigil_queries_failed_total", "PromQL queries that failed.", s.queries_failed);
-  append_rule_metrics(c, std::move(out), std::move(done));
+  append_notify_metrics(c, std::move(out), [c, done](std::string text) {
+    append_rule_metrics(c, std::move(text), done);
+  });
 }
 
 void get_build_info(const ctx&, call&, responder done) {

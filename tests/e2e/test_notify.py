@@ -101,6 +101,9 @@ def journeys(env, node, mail_dir, http_dir):
     assert len(emails(mail_dir)) == 2, [m.splitlines()[3:5] for m in emails(mail_dir)]
     for path in ("/hook", "/slack", "/pd"):
         assert len(posts(http_dir, path)) == 2, (path, posts(http_dir, path))
+    metrics = request(node.url + "/metrics").body.decode()
+    delivered = [line for line in metrics.splitlines() if line.startswith("vigil_notifications_delivered_total ")]
+    assert delivered and int(delivered[0].split()[1]) == 8, delivered  # 4 channels x (firing + resolved)
 
 
 def silences(env, node):
