@@ -57,9 +57,9 @@ void append_field(std::string& out, std::string_view key, std::string_view value
 }
 
 /// {"status":..,"labels":..,"annotations":..,"startsAt":..,"endsAt":..,"generatorURL":..,"fingerprint":..}
-void append_webhook_alert(std::string& out, const notified_alert& a, const payload_context& ctx) {
-  out += '{';
-  append_field(out, "status", a.firing ? "firing" : "resolved");
+/// The fields Alertmanager's webhook and its /api/v2/alerts share:
+/// labels, annotations, startsAt, endsAt (each followed by a comma).
+void append_alert_fields(std::string& out, const notified_alert& a) {
   append_key(out, "labels");
   append_labels(out, a.lbls);
   out += ',';
@@ -68,6 +68,12 @@ void append_webhook_alert(std::string& out, const notified_alert& a, const paylo
   out += ',';
   append_field(out, "startsAt", format_rfc3339(a.starts_at));
   append_field(out, "endsAt", format_rfc3339(a.firing ? 0 : a.ends_at));
+}
+
+void append_webhook_alert(std::string& out, const notified_alert& a, const payload_context& ctx) {
+  out += '{';
+  append_field(out, "status", a.firing ? "firing" : "resolved");
+  append_alert_fields(out, a);
   append_field(out, "generatorURL", ctx.external_url);
   append_field(out, "fingerprint", fingerprint(a.lbls), false);
   out += '}';
@@ -166,14 +172,7 @@ std::string render_alertmanager(const notification& n, const payload_context& ct
   for (std::size_t i = 0; i < n.alerts.size(); ++i) {
     const auto& a = n.alerts[i];
     out += i > 0 ? ",{" : "{";
-    append_key(out, "labels");
-    append_labels(out, a.lbls);
-    out += ',';
-    append_key(out, "annotations");
-    append_labels(out, annotations_of(a));
-    out += ',';
-    append_field(out, "startsAt", format_rfc3339(a.starts_at));
-    append_field(out, "endsAt", format_rfc3339(a.firing ? 0 : a.ends_at));
+    append_alert_fields(out, a);
     append_field(out, "generatorURL", ctx.external_url, false);
     out += '}';
   }
