@@ -1,6 +1,7 @@
 """Real clients: a real Prometheus (Debian package) scrapes its own /metrics
 and remote-writes to vigil; the samples are queryable in vigil, and promtool
 `query instant` and `query range` against vigil print correct results."""
+import math
 import os
 import shutil
 import subprocess
@@ -50,8 +51,10 @@ remote_write:
     assert f'up{{instance="127.0.0.1:{pport}", job="prometheus"}} => 1' in out.stdout, out.stdout
 
     # promtool query range: every point of up is 1, and counters never decrease.
-    now = time.time()
-    out = subprocess.run([promtool, "query", "range", f"--start={now - 30:.0f}", f"--end={now:.0f}",
+    # The end is rounded up: the only scrape so far may lie within the last
+    # second, and a range whose last step is before it is legitimately empty.
+    end = math.ceil(time.time()) + 1
+    out = subprocess.run([promtool, "query", "range", f"--start={end - 30}", f"--end={end}",
                           "--step=5s", node.url, 'up{job="prometheus"}'],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
