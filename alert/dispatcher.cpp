@@ -1,5 +1,6 @@
 #include "alert/dispatcher.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace vigil::alert {
@@ -15,30 +16,51 @@ dispatcher::dispatcher(route root, std::vector<inhibit_rule> inhibit)
   finalize(root_);
 }
 
-void dispatcher::update(timestamp_ms now, const std::vector<notified_alert>& alerts,
-                        const std::vector<silence>& silences) {
-  std::vector<labels> firing;
-  for (const auto& a : alerts)
-    if (a.firing) firing.push_back(a.lbls);
-  for (auto& [key, g] : groups_) g.alerts.clear();
-  std::set<labels> muted_firing; // still firing, but silenced or inhibited
-  for (const auto& a : alerts) {
+const std::vector<labels>& dispatcher::firing_list() {
+  if (firing_dirty_) {
+    firing_list_.clear();
+    for (const auto& [l, n] : firing_) firing_list_.push_back(l);
+    firing_dirty_ = false;
+  }
+  return firing_list_;
+}
+
+void dispatcher::unplace(const std::string& key, rule_entry& r, std::set<std::string>& touched) {
+  for (const auto& [gk, l] : r.placed) {
+    touched.insert(gk);
+    auto g = groups_.find(gk);
+    if (g == groups_.end()) continue;
+    auto it = g->second.alerts.find(l);
+    if (it != g->second.alerts.end() && it->second.rule == key) g->second.alerts.erase(it);
+  }
+  r.placed.clear();
+  for (const auto& l : r.muted)
+    if (auto it = muted_.find(l); it != muted_.end() && --it->second == 0) muted_.erase(it);
+  r.muted.clear();
+}
+
+void dispatcher::place(timestamp_ms now, const std::string& key, rule_entry& r,
+                       const std::vector<silence>& silences, std::set<std::string>* touched) {
+  for (const auto& a : r.alerts) {
     bool muted = false;
     for (const auto& s : silences) muted = muted || s.silences(a.lbls, now);
-    if (muted || (a.firing && inhibited(a.lbls, firing, inhibit_))) {
-      if (a.firing) muted_firing.insert(a.lbls);
+    if (muted || (a.firing && !inhibit_.empty() && inhibited(a.lbls, firing_list(), inhibit_))) {
+      if (a.firing) {
+        r.muted.push_back(a.lbls);
+        ++muted_[a.lbls];
+      }
       continue;
     }
-    for (const route* r : match_routes(root_, a.lbls)) {
-      auto key = group_key(*r, a.lbls);
-      auto [it, created] = groups_.try_emplace(key);
+    for (const route* rt : match_routes(root_, a.lbls)) {
+      auto gk = group_key(*rt, a.lbls);
+      auto [it, created] = groups_.try_emplace(gk);
       auto& g = it->second;
       if (created) {
-        g.r = r;
-        const auto& by = *r->group_by;
+        g.r = rt;
+        const auto& by = *rt->group_by;
         g.group_labels = by.size() == 1 && by[0] == "..." ? a.lbls : a.lbls.keep_only(by);
-        g.next_flush = now + *r->group_wait;
-        if (auto rec = restored_.find(key); rec != restored_.end()) {
+        g.next_flush = now + *rt->group_wait;
+        if (auto rec = restored_.find(gk); rec != restored_.end()) {
           g.last_sent_at = rec->second.last_sent_at;
           g.sent_firing = {rec->second.sent_firing.begin(), rec->second.sent_firing.end()};
           restored_.erase(rec);
@@ -46,29 +68,101 @@ void dispatcher::update(timestamp_ms now, const std::vector<notified_alert>& ale
       }
       // A resolved alert matters only if its firing state was notified.
       if (!a.firing && !g.sent_firing.contains(a.lbls)) continue;
-      g.alerts[a.lbls] = a;
+      g.alerts[a.lbls] = placed_alert{a, key};
+      r.placed.emplace_back(gk, a.lbls);
+      if (touched) touched->insert(gk);
     }
   }
-  // Alerts that vanished from the snapshot while notified as firing are
-  // reported resolved, so no receiver is left with a stale page. A muted
-  // alert has not resolved: it is only dropped from later notifications.
-  for (auto& [key, g] : groups_)
-    for (const auto& l : g.sent_firing)
-      if (!g.alerts.contains(l) && !muted_firing.contains(l)) {
-        notified_alert gone;
-        gone.lbls = l;
-        gone.firing = false;
-        gone.ends_at = now;
-        g.alerts[l] = gone;
-      }
+}
+
+void dispatcher::mark_gone(timestamp_ms now, const std::string& key, group& g) {
+  // A muted alert has not resolved: it is only dropped from later
+  // notifications, so no receiver is left with a stale page either way.
+  for (const auto& l : g.sent_firing)
+    if (!g.alerts.contains(l) && !muted_.contains(l)) {
+      notified_alert gone;
+      gone.lbls = l;
+      gone.firing = false;
+      gone.ends_at = now;
+      g.alerts[l] = placed_alert{std::move(gone), {}};
+      gone_.emplace(key, l);
+    }
+}
+
+void dispatcher::update_rule(timestamp_ms now, const std::string& rule, std::vector<notified_alert> alerts,
+                             const std::vector<silence>& silences) {
+  auto& r = rules_[rule];
+  std::set<std::string> touched;
+  // Groups where this rule's muted alerts would go: one that is no longer
+  // muted (resolved while silenced) may now be a resolution there.
+  for (const auto& l : r.muted)
+    for (const route* rt : match_routes(root_, l)) touched.insert(group_key(*rt, l));
+  unplace(rule, r, touched);
+  for (const auto& [gk, l] : gone_) {
+    touched.insert(gk);
+    if (auto g = groups_.find(gk); g != groups_.end())
+      if (auto it = g->second.alerts.find(l); it != g->second.alerts.end() && it->second.rule.empty())
+        g->second.alerts.erase(it);
+  }
+  gone_.clear();
+  r.alerts = std::move(alerts);
+  if (!inhibit_.empty()) {
+    std::vector<labels> firing;
+    for (const auto& a : r.alerts)
+      if (a.firing) firing.push_back(a.lbls);
+    std::sort(firing.begin(), firing.end());
+    if (firing != r.firing) {
+      for (const auto& l : r.firing)
+        if (auto it = firing_.find(l); it != firing_.end() && --it->second == 0) firing_.erase(it);
+      for (const auto& l : firing) ++firing_[l];
+      r.firing = std::move(firing);
+      firing_dirty_ = true;
+      if (r.alerts.empty()) rules_.erase(rule);
+      return refresh(now, silences); // may inhibit or release other rules' alerts
+    }
+  }
+  place(now, rule, r, silences, &touched);
+  for (const auto& gk : touched)
+    if (auto g = groups_.find(gk); g != groups_.end()) mark_gone(now, gk, g->second);
+  if (r.alerts.empty()) rules_.erase(rule);
+}
+
+void dispatcher::refresh(timestamp_ms now, const std::vector<silence>& silences) {
+  for (auto& [key, g] : groups_) g.alerts.clear();
+  gone_.clear();
+  muted_.clear();
+  for (auto& [key, r] : rules_) {
+    r.placed.clear();
+    r.muted.clear();
+  }
+  for (auto& [key, r] : rules_) place(now, key, r, silences, nullptr);
+  for (auto& [key, g] : groups_) mark_gone(now, key, g);
+}
+
+void dispatcher::update(timestamp_ms now, const std::vector<notified_alert>& alerts,
+                        const std::vector<silence>& silences) {
+  rules_.clear();
+  firing_.clear();
+  firing_dirty_ = true;
+  auto& r = rules_[std::string{}];
+  r.alerts = alerts;
+  if (!inhibit_.empty()) {
+    for (const auto& a : r.alerts)
+      if (a.firing) r.firing.push_back(a.lbls);
+    std::sort(r.firing.begin(), r.firing.end());
+    for (const auto& l : r.firing) ++firing_[l];
+  }
+  refresh(now, silences);
+  if (alerts.empty()) rules_.clear();
 }
 
 bool dispatcher::flush(timestamp_ms now, group& g, notification& out) {
   std::set<labels> firing;
-  for (const auto& [l, a] : g.alerts)
-    if (a.firing) firing.insert(l);
+  for (const auto& [l, p] : g.alerts)
+    if (p.alert.firing) firing.insert(l);
   bool resolved_news = false;
-  for (const auto& [l, a] : g.alerts) resolved_news = resolved_news || (!a.firing && g.sent_firing.contains(l));
+  for (const auto& [l, p] : g.alerts)
+    resolved_news = resolved_news || (!p.alert.firing && g.sent_firing.contains(l));
   bool changed = firing != g.sent_firing || resolved_news;
   bool repeat = !firing.empty() && g.last_sent_at >= 0 && now - g.last_sent_at >= *g.r->repeat_interval;
   bool first = g.last_sent_at < 0 && !firing.empty();
@@ -76,13 +170,13 @@ bool dispatcher::flush(timestamp_ms now, group& g, notification& out) {
   if (!first && !changed && !repeat) return false;
   out.receiver = g.r->receiver;
   out.group_labels = g.group_labels;
-  for (const auto& [l, a] : g.alerts)
-    if (a.firing) out.alerts.push_back(a);
-  for (const auto& [l, a] : g.alerts)
-    if (!a.firing) out.alerts.push_back(a);
+  for (const auto& [l, p] : g.alerts)
+    if (p.alert.firing) out.alerts.push_back(p.alert);
+  for (const auto& [l, p] : g.alerts)
+    if (!p.alert.firing) out.alerts.push_back(p.alert);
   g.sent_firing = std::move(firing);
   g.last_sent_at = now;
-  std::erase_if(g.alerts, [](const auto& kv) { return !kv.second.firing; });
+  std::erase_if(g.alerts, [](const auto& kv) { return !kv.second.alert.firing; });
   return !out.alerts.empty();
 }
 

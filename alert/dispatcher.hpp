@@ -53,11 +53,19 @@ class dispatcher {
 public:
   dispatcher(route root, std::vector<inhibit_rule> inhibit);
 
-  /// Replaces the alert snapshot (every firing alert, and resolved ones still
-  /// retained by the rules) at `now`.
+  /// Replaces the alerts of one rule (every firing alert, and resolved ones
+  /// still retained by the rule) at `now`. Only the groups the rule's alerts
+  /// were or are placed in are touched, so a round of R rules costs
+  /// O(alerts of those rules), not O(R x all alerts). With inhibition rules,
+  /// a change of the rule's firing set re-places every rule (it may inhibit
+  /// or release other rules' alerts).
+  void update_rule(timestamp_ms now, const std::string& rule, std::vector<notified_alert> alerts,
+                   const std::vector<silence>& silences);
+  /// Re-places every rule's alerts (silences changed).
+  void refresh(timestamp_ms now, const std::vector<silence>& silences);
+  /// Replaces all alerts at once, as if they came from one rule.
   void update(timestamp_ms now, const std::vector<notified_alert>& alerts,
               const std::vector<silence>& silences);
-
   /// Notifications due at `now`; groups are marked as sent.
   std::vector<notification> due(timestamp_ms now);
 
@@ -76,19 +84,44 @@ public:
   void restore(std::vector<group_record> records);
 
 private:
+  struct placed_alert {
+    notified_alert alert;
+    std::string rule; ///< the rule that placed it; empty: a "gone" resolution
+  };
   struct group {
     const route* r = nullptr;
     labels group_labels;
-    std::map<labels, notified_alert> alerts;
+    std::map<labels, placed_alert> alerts;
     timestamp_ms next_flush = 0;
     timestamp_ms last_sent_at = -1; ///< -1: never sent
     std::set<labels> sent_firing;
   };
+  /// What one rule contributes.
+  struct rule_entry {
+    std::vector<notified_alert> alerts;
+    std::vector<std::pair<std::string, labels>> placed; ///< (group key, alert labels)
+    std::vector<labels> muted;  ///< firing but silenced or inhibited
+    std::vector<labels> firing; ///< sorted; counted in firing_ (inhibition only)
+  };
   bool flush(timestamp_ms now, group& g, notification& out);
+  void unplace(const std::string& key, rule_entry& r, std::set<std::string>& touched);
+  void place(timestamp_ms now, const std::string& key, rule_entry& r, const std::vector<silence>& silences,
+             std::set<std::string>* touched);
+  /// Alerts that vanished while notified as firing become resolutions.
+  void mark_gone(timestamp_ms now, const std::string& key, group& g);
+  const std::vector<labels>& firing_list();
 
   route root_;
   std::vector<inhibit_rule> inhibit_;
   std::map<std::string, group> groups_;
+  std::map<std::string, rule_entry> rules_;
+  std::map<labels, int> muted_;   ///< labels -> rules that report them firing but muted
+  std::map<labels, int> firing_;  ///< every firing alert's labels (kept only with inhibition)
+  std::vector<labels> firing_list_;
+  bool firing_dirty_ = true;
+  /// Where mark_gone put resolutions: each update re-derives them at its
+  /// `now` (they last only until their group flushes).
+  std::set<std::pair<std::string, labels>> gone_;
   std::map<std::string, group_record> restored_;
 };
 

@@ -48,16 +48,10 @@ void notify_engine::note(const status& st) {
 
 std::string notify_engine::take_error() { return std::exchange(error_, {}); }
 
-void notify_engine::refresh(timestamp_ms now) {
-  std::vector<notified_alert> all;
-  for (const auto& [rule, alerts] : by_rule_) all.insert(all.end(), alerts.begin(), alerts.end());
-  dispatcher_.update(now, all, silences_);
-}
+void notify_engine::refresh(timestamp_ms now) { dispatcher_.refresh(now, silences_); }
 
 void notify_engine::on_snapshot(const std::string& rule_key, std::vector<notified_alert> alerts, timestamp_ms now) {
-  if (alerts.empty()) by_rule_.erase(rule_key);
-  else by_rule_[rule_key] = std::move(alerts);
-  refresh(now);
+  dispatcher_.update_rule(now, rule_key, std::move(alerts), silences_);
 }
 
 void notify_engine::enqueue(std::vector<outbox_entry> entries, const std::vector<group_record>& groups) {

@@ -76,7 +76,6 @@ private:
   notify_config cfg_;
   outbox outbox_;
   dispatcher dispatcher_;
-  std::map<std::string, std::vector<notified_alert>> by_rule_;
   std::vector<silence> silences_;
   std::map<std::uint64_t, outbox_entry> entries_;
   std::set<std::uint64_t> in_flight_;

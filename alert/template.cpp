@@ -50,21 +50,27 @@ std::string humanize(double v, double base, const char* const* prefixes, int n) 
   return buf;
 }
 
+/// Prometheus' humanizeDuration: "1d 2h 3m 4s" down to minutes (all parts
+/// shown), "%.4gs" under a minute, sub-second values with m/u/n... prefixes.
 std::string humanize_duration(double secs) {
-  if (std::isnan(secs) || std::isinf(secs)) return format_value(secs);
   char buf[96];
+  if (std::isnan(secs) || std::isinf(secs)) return format_value(secs);
+  if (secs == 0) return "0s";
   if (std::fabs(secs) < 1) {
-    std::snprintf(buf, sizeof(buf), "%.4gms", secs * 1000);
+    static const char* const small[] = {"", "m", "u", "n", "p", "f", "a", "z", "y"};
+    int i = 0;
+    while (std::fabs(secs) < 1 && i < 8) secs *= 1000, ++i;
+    std::snprintf(buf, sizeof(buf), "%.4g%ss", secs, small[i]);
     return buf;
   }
-  long long s = static_cast<long long>(secs);
+  const char* sign = secs < 0 ? "-" : "";
+  long long s = static_cast<long long>(std::fabs(secs));
   long long d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
-  std::string out;
-  if (d) out += std::to_string(d) + "d ";
-  if (h) out += std::to_string(h) + "h ";
-  if (m) out += std::to_string(m) + "m ";
-  out += std::to_string(sec) + "s";
-  return out;
+  if (d) std::snprintf(buf, sizeof(buf), "%s%lldd %lldh %lldm %llds", sign, d, h, m, sec);
+  else if (h) std::snprintf(buf, sizeof(buf), "%s%lldh %lldm %llds", sign, h, m, sec);
+  else if (m) std::snprintf(buf, sizeof(buf), "%s%lldm %llds", sign, m, sec);
+  else std::snprintf(buf, sizeof(buf), "%s%.4gs", sign, std::fabs(secs));
+  return buf;
 }
 
 /// Applies one pipe function to the current value.

@@ -105,6 +105,8 @@ int cmd_rules(const rules_flags& f) {
   if (f.action == "get") return cmd_rules_get(f);
   if (f.action == "delete") return cmd_rules_delete(f);
   if (f.action == "check") return cmd_rules_check(f);
+  if (f.action == "test") return cmd_rules_test(f);
+  if (f.action == "backtest") return cmd_rules_backtest(f);
   return fail("unknown action '" + f.action + "'");
 }
 

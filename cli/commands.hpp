@@ -34,9 +34,12 @@ int cmd_push(const push_flags& f);
 
 struct rules_flags {
   std::string server = "http://127.0.0.1:9201";
-  std::string action; ///< apply | list | get | delete | check
-  std::string file;   ///< apply -f FILE, check FILE
+  std::string action; ///< apply | list | get | delete | check | test | backtest
+  std::string file;   ///< apply -f FILE, check FILE, backtest -f FILE
   std::string name;   ///< get NAME, delete NAME
+  std::vector<std::string> test_files; ///< test FILE... (promtool's test-file format)
+  std::string from;   ///< backtest --from (RFC 3339 or unix seconds)
+  std::string to;     ///< backtest --to (RFC 3339 or unix seconds; default now)
 };
 
 /// vigil rules <action>: dispatches to the cmd_rules_* below.
@@ -46,6 +49,8 @@ int cmd_rules_list(const rules_flags& f);
 int cmd_rules_get(const rules_flags& f);
 int cmd_rules_delete(const rules_flags& f);
 int cmd_rules_check(const rules_flags& f);
+int cmd_rules_test(const rules_flags& f);     // cli/cmd_rules_test.cpp
+int cmd_rules_backtest(const rules_flags& f); // cli/cmd_rules_backtest.cpp
 
 struct silence_flags {
   std::string server = "http://127.0.0.1:9201";

@@ -12,7 +12,7 @@ CLI::App* add_rules(CLI::App& app, vigil::cli::rules_flags& f) {
   auto sub = [&](const char* name, const char* help) {
     auto* c = rules->add_subcommand(name, help);
     c->callback([&f, name] { f.action = name; });
-    if (std::string(name) != "check")
+    if (std::string(name) != "check" && std::string(name) != "test")
       c->add_option("--server", f.server, "Node URL")->capture_default_str();
     return c;
   };
@@ -23,6 +23,12 @@ CLI::App* add_rules(CLI::App& app, vigil::cli::rules_flags& f) {
   sub("delete", "Delete one rule group and its alert state")->add_option("name", f.name, "Group name")->required();
   sub("check", "Validate a rule file offline (exit 1 naming the line)")
     ->add_option("file", f.file, "Rule file (YAML)")->required();
+  sub("test", "Run rule unit tests (promtool's test-file format); exit 1 when any fails")
+    ->add_option("files", f.test_files, "Test files (YAML)")->required();
+  auto* bt = sub("backtest", "Replay a rule file over stored history; print when each alert would have fired and resolved");
+  bt->add_option("-f,--file", f.file, "Rule file (YAML)")->required();
+  bt->add_option("--from", f.from, "Start (RFC 3339 or unix seconds)")->required();
+  bt->add_option("--to", f.to, "End (RFC 3339 or unix seconds; default now)");
   return rules;
 }
 

@@ -24,6 +24,9 @@ BOOST_AUTO_TEST_CASE(pipes) {
   BOOST_CHECK_EQUAL(x("{{ $value | humanize1024 }}", 2048), "2ki");
   BOOST_CHECK_EQUAL(x("{{ $value | humanizePercentage }}", 0.256), "25.6%");
   BOOST_CHECK_EQUAL(x("{{ $value | humanizeDuration }}", 3725), "1h 2m 5s");
+  BOOST_CHECK_EQUAL(x("{{ $value | humanizeDuration }}", 3600), "1h 0m 0s");        // as Prometheus
+  BOOST_CHECK_EQUAL(x("{{ $value | humanizeDuration }}", 22.5), "22.5s");
+  BOOST_CHECK_EQUAL(x("{{ $value | humanizeDuration }}", 0.0005), "500us");
   BOOST_CHECK_EQUAL(x("{{ $value | printf \"%.2f\" }}", 3.14159), "3.14");
   BOOST_CHECK_EQUAL(x("{{ $value }}", 0.1), "0.1");
   BOOST_CHECK_EQUAL(x("{{ $value }}", 1e21), "1e+21");
