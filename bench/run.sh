@@ -7,7 +7,11 @@
 #  3. query:  the same seeded 24 h dataset (bench/load_dataset) loaded into
 #             all three; their answers to a fixed set of dashboard queries
 #             compared; cold and warm latency per query (bench/query_bench.py).
-# Skip a part with SKIP_MICRO=1, SKIP_INGEST=1 or SKIP_QUERY=1.
+#  4. rules:  10,000 alerting rules over the same kind of data in vigil,
+#             Prometheus and vmalert + VictoriaMetrics, one at a time; then
+#             notification throughput of vigil's outbox vs Alertmanager
+#             (bench/rules_bench.py).
+# Skip a part with SKIP_MICRO=1, SKIP_INGEST=1, SKIP_QUERY=1 or SKIP_RULES=1.
 # Everything listens on 127.0.0.1 (free ports), keeps its data in a temporary
 # directory (KEEP_WORK=1 keeps it, with the servers' logs), and is stopped by
 # PID at the end; every wait is bounded.
@@ -60,6 +64,7 @@ done
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v victoria-metrics >/dev/null || need+=(victoria-metrics)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get install -y -q "${need[@]}" >/dev/null
@@ -168,5 +173,13 @@ PY
     echo "query benchmark skipped: the dataset did not load completely (KEEP_WORK=1 keeps the servers' logs)" >&2
   fi
   stop_all
+fi
+# ---------------------------------------------------------------- 4. rules
+if [ -z "${SKIP_RULES:-}" ]; then
+  echo
+  echo "== 4. alerting rules: ${RULES:-10000} rules every 15 s; notification throughput"
+  python3 "$here/rules_bench.py" --vigil "$BUILD/cli/vigil" --load-dataset "$BUILD/bench/load_dataset" \
+    --rules "${RULES:-10000}" --rounds "${RULE_ROUNDS:-8}" --notify "${NOTIFY:-5000}" \
+    ${BENCH_JSON:+--json "$BENCH_JSON.rules"} || rc=1
 fi
 exit $rc
