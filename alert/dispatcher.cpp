@@ -60,6 +60,7 @@ void dispatcher::place(timestamp_ms now, const std::string& key, rule_entry& r,
         const auto& by = *rt->group_by;
         g.group_labels = by.size() == 1 && by[0] == "..." ? a.lbls : a.lbls.keep_only(by);
         g.next_flush = now + *rt->group_wait;
+        min_flush_ = std::min(min_flush_, g.next_flush);
         if (auto rec = restored_.find(gk); rec != restored_.end()) {
           g.last_sent_at = rec->second.last_sent_at;
           g.sent_firing = {rec->second.sent_firing.begin(), rec->second.sent_firing.end()};
@@ -182,6 +183,7 @@ bool dispatcher::flush(timestamp_ms now, group& g, notification& out) {
 
 std::vector<notification> dispatcher::due(timestamp_ms now) {
   std::vector<notification> out;
+  min_flush_ = std::numeric_limits<timestamp_ms>::max();
   for (auto it = groups_.begin(); it != groups_.end();) {
     auto& g = it->second;
     if (g.next_flush <= now) {
@@ -193,16 +195,13 @@ std::vector<notification> dispatcher::due(timestamp_ms now) {
       it = groups_.erase(it);
       continue;
     }
+    min_flush_ = std::min(min_flush_, g.next_flush);
     ++it;
   }
   return out;
 }
 
-timestamp_ms dispatcher::next_due() const {
-  timestamp_ms t = std::numeric_limits<timestamp_ms>::max();
-  for (const auto& [k, g] : groups_) t = std::min(t, g.next_flush);
-  return t;
-}
+timestamp_ms dispatcher::next_due() const { return min_flush_; }
 
 group_record dispatcher::sent_state(const std::string& key) const {
   group_record rec;

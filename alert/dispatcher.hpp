@@ -9,6 +9,7 @@
 // Thread-safety: one owner.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -122,6 +123,7 @@ private:
   /// Where mark_gone put resolutions: each update re-derives them at its
   /// `now` (they last only until their group flushes).
   std::set<std::pair<std::string, labels>> gone_;
+  timestamp_ms min_flush_ = INT64_MAX; ///< lower bound of every group's next_flush
   std::map<std::string, group_record> restored_;
 };
 

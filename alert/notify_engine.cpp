@@ -31,7 +31,10 @@ result<notify_engine> notify_engine::open(notify_config cfg, const std::string& 
   auto sil = o->silences();
   if (!sil) return sil.error();
   notify_engine e(std::move(cfg), std::move(*o), seed);
-  for (auto& p : *pending) e.entries_.emplace(p.id, std::move(p));
+  for (auto& p : *pending) {
+    e.waiting_.emplace(p.next_attempt, p.id);
+    e.entries_.emplace(p.id, std::move(p));
+  }
   e.dispatcher_.restore(std::move(*groups));
   e.silences_ = std::move(*sil);
   return e;
@@ -62,11 +65,19 @@ void notify_engine::enqueue(std::vector<outbox_entry> entries, const std::vector
   for (auto& e : entries) {
     if (!st) e.id = ++memory_id;
     ++stats_.enqueued;
+    waiting_.emplace(e.next_attempt, e.id);
     entries_.emplace(e.id, std::move(e));
   }
 }
 
+void notify_engine::flush_delivered() {
+  if (delivered_.empty()) return;
+  note(outbox_.delivered(delivered_, delivered_since_));
+  delivered_.clear();
+}
+
 std::vector<outbox_entry> notify_engine::tick(timestamp_ms now) {
+  flush_delivered();
   std::vector<outbox_entry> fresh;
   std::vector<group_record> groups;
   for (auto& n : dispatcher_.due(now)) {
@@ -81,8 +92,12 @@ std::vector<outbox_entry> notify_engine::tick(timestamp_ms now) {
   }
   enqueue(std::move(fresh), groups);
   std::vector<outbox_entry> ready;
-  for (const auto& [id, e] : entries_)
-    if (e.next_attempt <= now && in_flight_.insert(id).second) ready.push_back(e);
+  while (!waiting_.empty() && waiting_.begin()->first <= now) {
+    const auto id = waiting_.begin()->second;
+    waiting_.erase(waiting_.begin());
+    auto it = entries_.find(id);
+    if (it != entries_.end() && in_flight_.insert(id).second) ready.push_back(it->second);
+  }
   return ready;
 }
 
@@ -91,9 +106,11 @@ void notify_engine::on_result(std::uint64_t id, const delivery_result& r, timest
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
   if (r.outcome == delivery_outcome::ok) {
-    note(outbox_.delivered(it->second, now));
     ++stats_.delivered;
+    if (delivered_.empty()) delivered_since_ = now;
+    delivered_.push_back(std::move(it->second));
     entries_.erase(it);
+    if (delivered_.size() >= delivered_batch_max) flush_delivered();
     return;
   }
   on_failure(it->second, r, now);
@@ -115,6 +132,7 @@ void notify_engine::on_failure(outbox_entry& e, const delivery_result& r, timest
     return;
   }
   e.next_attempt = now + retry_delay(p, e.attempts, std::uniform_real_distribution<double>(0, 1)(rng_));
+  waiting_.emplace(e.next_attempt, e.id);
   note(outbox_.update(e));
 }
 
@@ -135,8 +153,8 @@ void notify_engine::send_to_fallback(outbox_entry& e, timestamp_ms now) {
 
 timestamp_ms notify_engine::next_wake() const {
   timestamp_ms t = dispatcher_.next_due();
-  for (const auto& [id, e] : entries_)
-    if (!in_flight_.contains(id)) t = std::min(t, e.next_attempt);
+  if (!waiting_.empty()) t = std::min(t, waiting_.begin()->first);
+  if (!delivered_.empty()) t = std::min(t, delivered_since_ + delivered_batch_ms);
   return t;
 }
 

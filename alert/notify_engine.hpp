@@ -36,6 +36,9 @@ public:
   /// Opens the outbox in `dir` and resumes: pending entries become due at
   /// their next_attempt, persisted group states and silences are restored.
   static result<notify_engine> open(notify_config cfg, const std::string& dir, std::uint64_t seed);
+  notify_engine(notify_engine&&) = default;
+  notify_engine& operator=(notify_engine&&) = default;
+  ~notify_engine() { flush_delivered(); } ///< records what was delivered since the last tick
 
   /// Replaces the alerts of one rule (`rule_key` = group + "/" + name).
   void on_snapshot(const std::string& rule_key, std::vector<notified_alert> alerts, timestamp_ms now);
@@ -45,11 +48,21 @@ public:
   /// each to its channel and reports back.
   std::vector<outbox_entry> tick(timestamp_ms now);
 
-  /// Records the outcome of delivering entry `id`.
+  /// Records the outcome of delivering entry `id`. Successful deliveries
+  /// are recorded in the outbox in batches: at the next tick(), at most
+  /// `delivered_batch_ms` later (next_wake() includes it), or when
+  /// `delivered_batch_max` are waiting. A crash before that re-sends them
+  /// (at-least-once, as a crash between a send and its record always could).
   void on_result(std::uint64_t id, const delivery_result& r, timestamp_ms now);
+
+  /// Writes the waiting delivery records in one transaction.
+  void flush_delivered();
 
   /// When tick() next has work (INT64_MAX: none).
   timestamp_ms next_wake() const;
+
+  static constexpr timestamp_ms delivered_batch_ms = 5;
+  static constexpr std::size_t delivered_batch_max = 256;
 
   /// Adds or replaces (same id) a silence; assigns an id when empty.
   /// invalid_argument when it has no matchers or ends before it starts.
@@ -79,6 +92,11 @@ private:
   std::vector<silence> silences_;
   std::map<std::uint64_t, outbox_entry> entries_;
   std::set<std::uint64_t> in_flight_;
+  /// Entries waiting for their next attempt, by time (ids of entries that
+  /// were delivered or dropped meanwhile are skipped lazily).
+  std::set<std::pair<timestamp_ms, std::uint64_t>> waiting_;
+  std::vector<outbox_entry> delivered_;   ///< delivered, not yet recorded
+  timestamp_ms delivered_since_ = 0;      ///< when the first of them was delivered
   std::mt19937_64 rng_;
   notify_stats stats_;
   std::string error_;

@@ -111,14 +111,20 @@ status outbox::update(const outbox_entry& e) {
 }
 
 status outbox::delivered(const outbox_entry& e, timestamp_ms now) {
+  return delivered(std::vector<outbox_entry>{e}, now);
+}
+
+status outbox::delivered(const std::vector<outbox_entry>& es, timestamp_ms now) {
   auto t = lm::txn::begin(env_, false);
   if (!t) return t.error();
-  auto key = be64(e.id);
-  auto st = t->del(entries_, key);
-  if (!st && st.code() != errc::not_found) return st;
-  for (const auto& a : e.n.alerts) {
-    auto val = encode_flag({a.firing, now});
-    VIGIL_TRY(t->put(notified_, lm::as_bytes(flag_key(e.channel, a.lbls)), val));
+  for (const auto& e : es) {
+    auto key = be64(e.id);
+    auto st = t->del(entries_, key);
+    if (!st && st.code() != errc::not_found) return st;
+    for (const auto& a : e.n.alerts) {
+      auto val = encode_flag({a.firing, now});
+      VIGIL_TRY(t->put(notified_, lm::as_bytes(flag_key(e.channel, a.lbls)), val));
+    }
   }
   return t->commit();
 }

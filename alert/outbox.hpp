@@ -50,6 +50,8 @@ public:
   /// Delivery succeeded: deletes the entry and sets the notified flag of each
   /// of its alerts for its channel, in one transaction.
   status delivered(const outbox_entry& e, timestamp_ms now);
+  /// The same for several entries, in one transaction.
+  status delivered(const std::vector<outbox_entry>& es, timestamp_ms now);
 
   /// Gives up on an entry (permanent error or max attempts).
   status drop(std::uint64_t id);

@@ -438,7 +438,7 @@ def main():
                 f"failed evals {r['failed']:.0f}, round p50 {percentile(d, 0.5) * 1000:.1f} ms, "
                 f"p99 {percentile(d, 0.99) * 1000:.1f} ms, CPU {r['cpu_cores']:.2f} cores, alerts {r['alerts']}")
 
-        systems = a.systems.split(",")
+        systems = [x for x in a.systems.split(",") if x]
         for name in systems:
             log(f"== {name}")
             if name == "vigil":
