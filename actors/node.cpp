@@ -38,7 +38,7 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   const auto& o = self->state.opts;
   shard_actor_options so;
   so.id = id;
-  so.store = {o.shard_dir(id), o.map_size, o.sync};
+  so.store = {o.shard_dir(id), o.map_size, o.sync, o.out_of_order_window.count()};
   so.sync_interval = o.sync_interval;
   shard_actor h = o.detached_shards ? self->spawn<caf::monitored + caf::detached>(shard_impl, so)
                                     : self->spawn<caf::monitored>(shard_impl, so);

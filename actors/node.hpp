@@ -26,6 +26,8 @@ struct node_options {
   store::fsync_policy sync = store::fsync_policy::always;
   std::chrono::milliseconds sync_interval{1000};
   std::uint64_t map_size = std::uint64_t{64} << 30;
+  /// Late samples older than this are rejected; 0: any age is accepted.
+  std::chrono::milliseconds out_of_order_window{0};
   /// Run shards on their own threads (production). Off under the test
   /// coordinator, which drives every actor itself.
   bool detached_shards = true;

@@ -90,11 +90,12 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
   if (opts.store.sync == store::fsync_policy::never)
     self->delayed_send(self, opts.sync_interval, atom::sync_v);
   auto interval = opts.sync_interval;
+  auto now = opts.now_unix_ms;
   return {
     [=](atom::write, const series_payload& p) -> caf::result<messages::ingest_ack> {
       auto batch = messages::decode_series_set(p.bytes);
       if (!batch) return fail<messages::ingest_ack>(batch.error());
-      auto r = self->state.store->append(write_batch{std::move(*batch)});
+      auto r = self->state.store->append(write_batch{std::move(*batch)}, now());
       if (!r) return fail<messages::ingest_ack>(r.error());
       return messages::ingest_ack::from(*r);
     },

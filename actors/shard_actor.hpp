@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "actors/clock.hpp"
 #include "actors/interfaces.hpp"
 #include "messages/ingest.hpp"
 #include "messages/query.hpp"
@@ -22,6 +23,8 @@ struct shard_actor_options {
   store::shard_options store;
   /// Flush period under fsync_policy::never (bounds what a power loss loses).
   std::chrono::milliseconds sync_interval{1000};
+  /// "Now" for the out-of-order window (tests substitute the test clock).
+  unix_clock_fn now_unix_ms = system_unix_ms;
 };
 
 struct shard_state {

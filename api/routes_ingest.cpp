@@ -26,8 +26,8 @@ http_response ingest_ok(int ok_code, const messages::ingest_ack& ack) {
 http_response out_of_order(const messages::ingest_ack& ack) {
   return error_response(invalid_argument(
     std::to_string(ack.out_of_order) +
-    " samples were older than the newest sample of their series and were rejected "
-    "(out of order); " + std::to_string(ack.appended) + " samples were stored"));
+    " samples were older than their series' newest sample and older than "
+    "storage.out_of_order_window, and were rejected; " + std::to_string(ack.appended) + " samples were stored"));
 }
 
 /// Writes `batch` through the router and answers `ok_code` (200 with counts,

@@ -153,7 +153,7 @@ void get_self_metrics(const ctx& c, call&, responder done) {
   counter("vigil_ingest_samples_total", "Samples committed to shards.", s.samples_ingested);
   counter("vigil_ingest_duplicate_samples_total", "Samples skipped: same timestamp as newest.",
           s.samples_duplicate);
-  counter("vigil_ingest_out_of_order_samples_total", "Samples rejected: older than newest.",
+  counter("vigil_ingest_out_of_order_samples_total", "Late samples rejected: older than storage.out_of_order_window.",
           s.samples_out_of_order);
   counter("vigil_ingest_rejected_requests_total", "Ingest requests rejected as malformed.",
           s.requests_rejected);

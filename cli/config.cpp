@@ -65,10 +65,14 @@ status read(const YAML::Node& sec, const char* section, const char* key, T& out)
 }
 
 status read_duration(const YAML::Node& sec, const char* section, const char* key,
-                     std::chrono::milliseconds& out) {
+                     std::chrono::milliseconds& out, bool allow_zero = false) {
   std::string s;
   VIGIL_TRY(read(sec, section, key, s));
   if (s.empty()) return status::ok();
+  if (allow_zero && (s == "0" || s == "0s")) {
+    out = std::chrono::milliseconds(0);
+    return status::ok();
+  }
   auto d = api::parse_duration_param(s);
   if (!d || *d <= 0)
     return invalid_argument(std::string(section) + "." + key + ": invalid duration '" + s + "'");
@@ -112,6 +116,7 @@ status apply(const YAML::Node& root, vigil_config& c) {
     std::uint64_t gb = 0;
     VIGIL_TRY(read(s, "storage", "map_size_gb", gb));
     if (gb > 0) c.node.map_size = gb << 30;
+    VIGIL_TRY(read_duration(s, "storage", "out_of_order_window", c.node.out_of_order_window, true));
   }
   if (auto i = root["ingest"]) VIGIL_TRY(read_duration(i, "ingest", "timeout", c.node.ingest_timeout));
   if (auto q = root["query"]) {

@@ -1,6 +1,7 @@
 #include "store/head.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -101,10 +102,14 @@ status head::write_chunk(lmdb::txn& t, memseries& s) {
 
 status head::append_samples(lmdb::txn& t, memseries& s, const std::vector<sample>& samples,
                             append_stats& stats) {
+  late_.clear();
   for (const sample& x : samples) {
     const bool open = s.app.has_value() && s.app->count() > 0;
     if (open && x.t <= s.app->last_t()) {
-      ++(x.t == s.app->last_t() ? stats.duplicates : stats.out_of_order);
+      if (x.t < min_time_) ++stats.out_of_order;
+      else if (x.t == s.app->last_t() && std::bit_cast<std::uint64_t>(x.v) == s.app->state().v_bits)
+        ++stats.duplicates; // a retried batch: nothing to rewrite
+      else late_.push_back(x);
       continue;
     }
     if (!open || needs_cut(s, x.t)) {
@@ -117,6 +122,163 @@ status head::append_samples(lmdb::txn& t, memseries& s, const std::vector<sample
     s.dirty = true;
     ++stats.appended;
   }
+  if (!late_.empty()) VIGIL_TRY(merge_late(t, s, late_, stats));
+  return status::ok();
+}
+
+namespace {
+
+/// Merges `late` (ascending, unique times) into `cur` (ascending): at an
+/// equal time the late sample wins. Counts what changed.
+void merge_samples(const std::vector<sample>& cur, const sample* first, const sample* last,
+                   std::vector<sample>& out, append_stats& stats) {
+  out.clear();
+  out.reserve(cur.size() + static_cast<std::size_t>(last - first));
+  auto c = cur.begin();
+  for (const sample* l = first; l != last; ++l) {
+    while (c != cur.end() && c->t < l->t) out.push_back(*c++);
+    if (c != cur.end() && c->t == l->t) {
+      if (std::bit_cast<std::uint64_t>(c->v) == std::bit_cast<std::uint64_t>(l->v)) ++stats.duplicates;
+      else ++stats.appended; // overwritten: the last write wins
+      ++c;
+    } else {
+      ++stats.appended;
+    }
+    out.push_back(*l);
+  }
+  out.insert(out.end(), c, cur.end());
+}
+
+/// Decodes every sample of a chunk record.
+status decode_all(std::span<const std::uint8_t> record, std::vector<sample>& out) {
+  auto rec = decode_chunk_record(record);
+  if (!rec) return std::move(rec).error();
+  chunk_iterator it;
+  it.reset(*rec);
+  out.clear();
+  while (it.next()) out.push_back(it.at());
+  return it.err();
+}
+
+} // namespace
+
+status head::merge_late(lmdb::txn& t, memseries& s, std::vector<sample>& late, append_stats& stats) {
+  // Ascending; of equal times the last one written wins.
+  std::stable_sort(late.begin(), late.end(), [](const sample& a, const sample& b) { return a.t < b.t; });
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < late.size(); ++r) {
+    if (w > 0 && late[w - 1].t == late[r].t) late[w - 1] = late[r];
+    else late[w++] = late[r];
+  }
+  late.resize(w);
+  // The sealed chunks are those before the open one; each late sample goes to
+  // the chunk with the largest start <= its time (the first chunk when it is
+  // older than all of them), so chunks stay ordered and disjoint.
+  auto c = lmdb::cursor::open(t, db_.chunks);
+  if (!c) return std::move(c).error();
+  const sample* p = late.data();
+  const sample* const end = late.data() + late.size();
+  while (p != end) {
+    if (p->t >= s.chunk_start) return merge_into_open(t, s, p, end, stats);
+    // The sealed chunk covering p->t: the last key <= (ref, p->t), else the
+    // series' first chunk.
+    auto at = c->seek(make_chunk_key(s.ref, p->t));
+    if (!at) return std::move(at).error();
+    series_ref ref = 0;
+    timestamp_ms start = 0;
+    bool found = *at && decode_chunk_key(c->key(), &ref, &start) && ref == s.ref && start == p->t;
+    if (!found) {
+      auto prev = *at ? c->move(MDB_PREV) : c->move(MDB_LAST);
+      if (!prev) return std::move(prev).error();
+      found = *prev && decode_chunk_key(c->key(), &ref, &start) && ref == s.ref;
+      if (!found) { // older than every chunk: the series' first one
+        auto first = c->seek(make_chunk_key(s.ref, std::numeric_limits<timestamp_ms>::min()));
+        if (!first) return std::move(first).error();
+        found = *first && decode_chunk_key(c->key(), &ref, &start) && ref == s.ref;
+      }
+    }
+    if (!found || start >= s.chunk_start) return merge_into_open(t, s, p, end, stats); // only the open chunk
+    // Samples before the next chunk's start belong to this one.
+    timestamp_ms next_start = s.chunk_start;
+    auto nx = c->seek(make_chunk_key(s.ref, start));
+    if (!nx) return std::move(nx).error();
+    if (*nx) {
+      auto n2 = c->move(MDB_NEXT);
+      if (!n2) return std::move(n2).error();
+      series_ref r2 = 0;
+      timestamp_ms s2 = 0;
+      if (*n2 && decode_chunk_key(c->key(), &r2, &s2) && r2 == s.ref && s2 < next_start) next_start = s2;
+    }
+    const sample* q = p;
+    while (q != end && q->t < next_start) ++q;
+    VIGIL_TRY(merge_into_sealed(t, s, start, p, q, stats));
+    p = q;
+  }
+  return status::ok();
+}
+
+status head::write_sealed(lmdb::txn& t, const memseries& s, const std::vector<sample>& samples) {
+  // One chunk up to twice the sample limit (a few late samples do not leave
+  // tiny chunks behind); beyond that, equal pieces of at most the limit,
+  // each under its own first time.
+  const std::size_t limit = std::min<std::size_t>(limits_.max_samples, xor_chunk_max_samples / 2);
+  const std::size_t pieces = samples.size() <= 2 * limit ? 1 : (samples.size() + limit - 1) / limit;
+  const std::size_t piece = (samples.size() + pieces - 1) / pieces;
+  std::vector<std::uint8_t> bytes;
+  for (std::size_t i = 0; i < samples.size(); i += piece) {
+    const std::size_t n = std::min(piece, samples.size() - i);
+    auto app = xor_appender::create(bytes);
+    for (std::size_t k = i; k < i + n; ++k) app.append(samples[k].t, samples[k].v);
+    const chunk_key key = make_chunk_key(s.ref, samples[i].t);
+    auto out = t.reserve(db_.chunks, key, chunk_record_header_bytes + bytes.size());
+    if (!out) return std::move(out).error();
+    write_chunk_record_header(*out, chunk_encoding::xor_v1, samples[i + n - 1].t);
+    std::memcpy(*out + chunk_record_header_bytes, bytes.data(), bytes.size());
+  }
+  return status::ok();
+}
+
+status head::merge_into_sealed(lmdb::txn& t, memseries& s, timestamp_ms start, const sample* first,
+                               const sample* last, append_stats& stats) {
+  const chunk_key key = make_chunk_key(s.ref, start);
+  lmdb::bytes val;
+  VIGIL_TRY(t.get(db_.chunks, key, &val));
+  std::vector<sample> cur;
+  if (auto st = decode_all(val, cur); !st)
+    return corruption("chunk (series " + std::to_string(s.ref) + ", t " + std::to_string(start) + "): " +
+                      st.message());
+  merge_samples(cur, first, last, merged_, stats);
+  VIGIL_TRY(t.del(db_.chunks, key));
+  return write_sealed(t, s, merged_);
+}
+
+status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, const sample* last,
+                             append_stats& stats) {
+  std::vector<sample> cur;
+  if (s.app && s.app->count() > 0) {
+    xor_iterator it(s.chunk);
+    while (it.next()) cur.push_back(it.at());
+    VIGIL_TRY(it.err());
+  }
+  merge_samples(cur, first, last, merged_, stats);
+  // The open chunk's record moves when its first time does.
+  if (s.app && s.app->count() > 0 && merged_.front().t != s.chunk_start) {
+    auto st = t.del(db_.chunks, make_chunk_key(s.ref, s.chunk_start));
+    if (!st && st.code() != errc::not_found) return st;
+  }
+  // Past twice the sample limit, all but the last limit's worth become
+  // sealed chunks.
+  const std::size_t keep = std::min<std::size_t>(limits_.max_samples, xor_chunk_max_samples / 2);
+  std::size_t from = 0;
+  if (merged_.size() > 2 * keep) {
+    from = merged_.size() - keep;
+    std::vector<sample> sealed(merged_.begin(), merged_.begin() + static_cast<std::ptrdiff_t>(from));
+    VIGIL_TRY(write_sealed(t, s, sealed));
+  }
+  s.app.emplace(xor_appender::create(s.chunk));
+  for (std::size_t k = from; k < merged_.size(); ++k) s.app->append(merged_[k].t, merged_[k].v);
+  s.chunk_start = merged_[from].t;
+  s.dirty = true;
   return status::ok();
 }
 

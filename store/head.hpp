@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -45,9 +46,13 @@ public:
   head& operator=(const head&) = delete;
 
   /// Appends `batch` inside write txn `t` (several batches may share one txn,
-  /// e.g. for group commit): creates unknown series in `index`,
-  /// skips (and counts) duplicate and out-of-order samples, and writes the
-  /// chunk record of each series it changed. The caller flushes the index,
+  /// e.g. for group commit): creates unknown series in `index` and writes the
+  /// chunk record of each series it changed. A sample at or before its
+  /// series' newest (out of order, backfill) is merged into the chunk that
+  /// covers its time (chunks stay ordered and non-overlapping; one grown past
+  /// the sample limit is split); at an existing timestamp the last value
+  /// written wins, and an identical sample is counted as a duplicate. Late
+  /// samples older than set_min_time() are rejected (counted out_of_order). The caller flushes the index,
   /// commits, then calls on_commit(); if anything fails it aborts the txn and
   /// calls on_abort(). invalid_argument for an unindexable label set;
   /// corruption when a stored chunk does not decode; LMDB errors as mapped.
@@ -58,6 +63,9 @@ public:
   /// That txn aborted: forgets every series it touched, so they are reloaded
   /// from the committed records on their next append.
   void on_abort();
+
+  /// Late samples before `t` are rejected (INT64_MIN: any age is accepted).
+  void set_min_time(timestamp_ms t) noexcept { min_time_ = t; }
 
   /// Series currently held in memory.
   std::size_t size() const noexcept { return series_.size(); }
@@ -74,6 +82,12 @@ private:
   status append_samples(lmdb::txn& t, memseries& s, const std::vector<sample>& samples,
                         append_stats& stats);
   bool needs_cut(const memseries& s, timestamp_ms t) const noexcept;
+  status merge_late(lmdb::txn& t, memseries& s, std::vector<sample>& late, append_stats& stats);
+  status merge_into_sealed(lmdb::txn& t, memseries& s, timestamp_ms start, const sample* first,
+                           const sample* last, append_stats& stats);
+  status merge_into_open(lmdb::txn& t, memseries& s, const sample* first, const sample* last,
+                         append_stats& stats);
+  status write_sealed(lmdb::txn& t, const memseries& s, const std::vector<sample>& samples);
   status write_chunk(lmdb::txn& t, memseries& s);
 
   schema db_;
@@ -81,6 +95,8 @@ private:
   hash_table<memseries> series_; ///< by labels::hash()
   std::uint64_t epoch_ = 1;          ///< numbers transactions (bumped by on_commit/on_abort)
   std::vector<memseries*> touched_;  ///< series touched in the current transaction
+  timestamp_ms min_time_ = std::numeric_limits<timestamp_ms>::min();
+  std::vector<sample> late_, merged_; ///< scratch of the late-sample path
 };
 
 } // namespace vigil::store

@@ -2,6 +2,8 @@
 // side (select, label queries) is in shard_query.cpp.
 #include "store/shard.hpp"
 
+#include <limits>
+
 #include "store/chunk_reader.hpp"
 #include "store/shard_impl.hpp"
 
@@ -21,15 +23,18 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   auto db = open_schema(*e);
   if (!db) return std::move(db).error();
   auto p = std::make_unique<impl>(std::move(*e), *db);
+  p->out_of_order_window_ms = opts.out_of_order_window_ms;
   auto t = lmdb::txn::begin(p->env, true);
   if (!t) return std::move(t).error();
   VIGIL_TRY(p->index.load(*t));
   return std::unique_ptr<shard>(new shard(std::move(p)));
 }
 
-result<append_stats> shard::append(const write_batch& batch) {
+result<append_stats> shard::append(const write_batch& batch, timestamp_ms now) {
   impl& s = *impl_;
   if (batch.sample_count() == 0) return append_stats{}; // no txn, no fsync
+  const timestamp_ms window = s.out_of_order_window_ms;
+  s.hd.set_min_time(window > 0 && now > 0 ? now - window : std::numeric_limits<timestamp_ms>::min());
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
   auto stats = s.hd.append(*t, s.index, batch);

@@ -41,6 +41,9 @@ struct shard_options {
   std::string dir;                                   ///< created if missing
   std::uint64_t map_size = std::uint64_t{64} << 30;  ///< LMDB map size (virtual)
   fsync_policy sync = fsync_policy::always;
+  /// Samples older than their series' newest are accepted when they are at
+  /// most this old (relative to append()'s `now`); 0: any age.
+  timestamp_ms out_of_order_window_ms = 0;
 };
 
 struct shard_stats {
@@ -81,12 +84,14 @@ public:
   shard(const shard&) = delete;
   shard& operator=(const shard&) = delete;
 
-  /// Appends every series' samples in one write transaction. Samples with a
-  /// timestamp equal to the series' newest are counted as duplicates and
-  /// skipped; older ones are counted as out_of_order and skipped. Each
-  /// series' samples must be in ascending time order within the batch.
+  /// Appends every series' samples in one write transaction. A sample older
+  /// than (or at) its series' newest is merged into place: at an existing
+  /// timestamp the last value written wins (an identical sample counts as a
+  /// duplicate); with an out_of_order_window, late samples older than
+  /// `now - window` are rejected and counted as out_of_order. Samples of one
+  /// series within a batch are applied in batch order.
   /// On error nothing of the batch is committed.
-  result<append_stats> append(const write_batch& batch);
+  result<append_stats> append(const write_batch& batch, timestamp_ms now = 0);
 
   /// All series matching every matcher (at least one matcher must not match
   /// the empty string) with their samples inside `range`; series without

@@ -20,6 +20,7 @@ struct shard::impl {
   series_index index;
   head hd;
   std::uint64_t samples_appended = 0;
+  timestamp_ms out_of_order_window_ms = 0;
 };
 
 } // namespace vigil::store

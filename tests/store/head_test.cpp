@@ -1,5 +1,6 @@
 #include "store/head.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -106,17 +107,87 @@ BOOST_AUTO_TEST_CASE(resumes_the_open_chunk_after_restart) {
   BOOST_TEST(f.samples(1).size() == 100u);
 }
 
-BOOST_AUTO_TEST_CASE(skips_and_counts_duplicates_and_out_of_order_samples) {
+BOOST_AUTO_TEST_CASE(merges_late_samples_and_the_last_write_wins) {
   fixture f;
-  f.append(batch_of(one, 10'000, 5)); // 10s .. 14s
-  series s{one, {{14'000, 9}, {13'000, 9}, {15'000, 1}, {15'000, 2}, {1, 3}, {16'000, 4}}};
+  f.append(batch_of(one, 10'000, 5)); // 10s .. 14s, values 0 .. 4
+  series s{one, {{14'000, 4}, {13'000, 9}, {15'000, 1}, {15'000, 2}, {1, 3}, {16'000, 4}}};
   const auto st = f.append(write_batch{{s}});
-  BOOST_TEST(st.duplicates == 2u);
+  BOOST_TEST(st.duplicates == 1u);   // 14s = 4 again: a retry
+  BOOST_TEST(st.out_of_order == 0u);
+  BOOST_TEST(st.appended == 5u);     // 13s overwritten, 15s twice, 1 ms backfilled, 16s
+  const std::vector<sample> want{{1, 3}, {10'000, 0}, {11'000, 1}, {12'000, 2}, {13'000, 9},
+                                 {14'000, 4}, {15'000, 2}, {16'000, 4}};
+  BOOST_TEST(f.samples(1) == want, boost::test_tools::per_element());
+  BOOST_TEST(f.chunks() == 1u);
+  f.restart();
+  BOOST_TEST(f.samples(1) == want, boost::test_tools::per_element());
+  f.append(write_batch{{series{one, {{17'000, 5}}}}}); // the open chunk resumes after the merge
+  BOOST_TEST(f.samples(1).size() == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_late_samples_older_than_min_time) {
+  fixture f;
+  f.append(batch_of(one, 10'000, 5));
+  f.hd->set_min_time(12'000);
+  const auto st = f.append(write_batch{{series{one, {{11'000, 7}, {12'000, 7}, {1, 7}}}}});
   BOOST_TEST(st.out_of_order == 2u);
-  BOOST_TEST(st.appended == 2u);
-  const auto got = f.samples(1);
-  BOOST_REQUIRE_EQUAL(got.size(), 7u);
-  BOOST_TEST(got[5].v == 1.0); // the first of equal timestamps wins
+  BOOST_TEST(st.appended == 1u);
+  BOOST_TEST(f.samples(1)[2].v == 7.0);
+}
+
+BOOST_AUTO_TEST_CASE(late_samples_land_in_sealed_chunks_which_stay_ordered_and_disjoint) {
+  fixture f;
+  f.append(batch_of(one, 0, 300)); // chunks [0, 119s] [120s, 239s], open [240s, 299s]
+  BOOST_REQUIRE(f.chunks() == 3u);
+  std::vector<sample> want = batch_of(one, 0, 300).items[0].samples;
+  const std::vector<sample> late{{500, 7}, {119'500, 8}, {200'500, 9}, {-5'000, 1}, {250'500, 2}};
+  const auto st = f.append(write_batch{{series{one, late}}});
+  BOOST_TEST(st.appended == 5u);
+  want.insert(want.end(), late.begin(), late.end());
+  std::sort(want.begin(), want.end(), [](const sample& a, const sample& b) { return a.t < b.t; });
+  BOOST_TEST(f.samples(1) == want, boost::test_tools::per_element());
+  BOOST_TEST(f.chunks() == 3u);
+  f.restart();
+  BOOST_TEST(f.samples(1) == want, boost::test_tools::per_element());
+  // Reads of a sub-range still find exactly their samples.
+  auto t = f.begin(true);
+  std::vector<sample> part;
+  BOOST_REQUIRE(chunk_reader::open(t, f.db)->samples(1, {-5'000, 500}, part).is_ok());
+  BOOST_TEST(part.size() == 3u); // -5s, 0, 0.5s
+}
+
+BOOST_AUTO_TEST_CASE(chunks_grown_past_the_sample_limit_are_split) {
+  fixture f;
+  f.append(batch_of(one, 0, 121, 2000)); // sealed [0, 238s] (120 samples), open [240s]
+  BOOST_REQUIRE(f.chunks() == 2u);
+  write_batch late{{series{one, {}}}};
+  for (int i = 0; i < 120; ++i) late.items[0].samples.push_back({1000 + i * 2000, -1.0 * i});
+  BOOST_TEST(f.append(late).appended == 120u);
+  BOOST_TEST(f.chunks() == 2u); // 240 samples: still one chunk (up to twice the limit)
+  BOOST_TEST(f.append(write_batch{{series{one, {{500, 1}}}}}).appended == 1u);
+  BOOST_TEST(f.chunks() == 4u); // 241: three chunks of at most 81
+  BOOST_TEST(f.samples(1).size() == 242u);
+  // The open chunk too: 150 in order, then 150 late ones in between.
+  fixture g;
+  g.append(batch_of(one, 0, 150, 2000)); // cut at 120: sealed 120 + open 30
+  write_batch between{{series{one, {}}}};
+  for (int i = 120; i < 150; ++i) between.items[0].samples.push_back({1000 + i * 2000, 0.5});
+  for (int i = 0; i < 120; ++i) between.items[0].samples.push_back({1000 + i * 2000, 0.25});
+  BOOST_TEST(g.append(between).appended == 150u);
+  BOOST_TEST(g.chunks() == 2u); // 240 sealed + 60 open
+  // An open chunk past twice the limit keeps the newest 120 samples open.
+  fixture h;
+  h.append(batch_of(one, 0, 100, 3000)); // open: 100 samples, 0 .. 297 s
+  write_batch many{{series{one, {}}}};
+  for (int i = 0; i < 150; ++i) many.items[0].samples.push_back({1000 + i * 1000 + (i % 3 == 2 ? 500 : 0), 0.5});
+  BOOST_TEST(h.append(many).appended == 150u);
+  BOOST_TEST(h.chunks() == 2u); // 130 sealed + 120 open
+  h.append(write_batch{{series{one, {{400'000, 1}}}}});
+  BOOST_TEST(h.samples(1).size() == 251u);
+  BOOST_TEST(h.chunks() == 3u); // the open chunk (120 samples) is cut by the next append
+  const auto all = g.samples(1);
+  BOOST_TEST(all.size() == 300u);
+  BOOST_TEST(std::is_sorted(all.begin(), all.end(), [](const sample& a, const sample& b) { return a.t < b.t; }));
 }
 
 BOOST_AUTO_TEST_CASE(abort_forgets_touched_series_so_they_reload) {

@@ -1,6 +1,7 @@
 // Randomized comparison of the shard against an in-memory model: 10k series,
 // remote-write-shaped batches, reopen in between, random selectors and ranges.
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <map>
 #include <random>
@@ -57,8 +58,25 @@ double random_value(std::mt19937_64& rng) {
   }
 }
 
-/// One scrape round: most series get a sample; a few get a duplicate or an
-/// out-of-order one too. Series are spread over batches in random order.
+/// Applies one sample as the shard must: at an existing time the last value
+/// wins (an identical one is a duplicate), otherwise it is inserted in order.
+void model_put(std::vector<sample>& xs, const sample& x, append_stats& st) {
+  auto it = std::lower_bound(xs.begin(), xs.end(), x.t, [](const sample& a, timestamp_ms t) { return a.t < t; });
+  if (it != xs.end() && it->t == x.t) {
+    if (std::bit_cast<std::uint64_t>(it->v) == std::bit_cast<std::uint64_t>(x.v)) {
+      ++st.duplicates;
+      return;
+    }
+    *it = x;
+  } else {
+    xs.insert(it, x);
+  }
+  ++st.appended;
+}
+
+/// One scrape round: most series get a sample; a few get a duplicate, an
+/// out-of-order sample, an overwrite or a backfill far in the past too.
+/// Series are spread over batches in random order.
 std::vector<write_batch> make_round(std::mt19937_64& rng, model& m, const std::vector<labels>& all, int round) {
   std::vector<int> order(all.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
@@ -72,19 +90,25 @@ std::vector<write_batch> make_round(std::mt19937_64& rng, model& m, const std::v
     if (!xs.empty() && xs.back().t >= t) s.samples.clear(); // jitter collided: skip this round
     if (rng() % 100 == 0 && !xs.empty()) { // replay the newest: duplicate
       s.samples.insert(s.samples.begin(), xs.back());
-      ++m.expected.duplicates;
     }
-    if (rng() % 100 == 0 && !xs.empty()) { // older than newest: out of order
-      s.samples.push_back({xs.back().t - 1, 1});
-      ++m.expected.out_of_order;
-    }
+    if (rng() % 100 == 0 && !xs.empty()) // older than newest: out of order
+      s.samples.push_back({xs.back().t - 1 - static_cast<timestamp_ms>(rng() % 5), 1});
+    if (rng() % 100 == 0 && xs.size() > 1) // an existing sample, new value
+      s.samples.push_back({xs[rng() % xs.size()].t, random_value(rng)});
+    if (rng() % 200 == 0 && !xs.empty()) // backfill, possibly before the first chunk
+      s.samples.push_back({static_cast<timestamp_ms>(rng() % static_cast<std::uint64_t>(xs.back().t + interval)) -
+                               interval, random_value(rng)});
     if (s.samples.empty()) continue;
-    for (const auto& x : s.samples)
-      if (xs.empty() || x.t > xs.back().t) {
-        if (xs.empty()) ++m.expected.new_series;
-        xs.push_back(x);
-        ++m.expected.appended;
-      }
+    // Two late samples with one timestamp in one batch would collapse
+    // before counting; keep the counts simple.
+    std::vector<timestamp_ms> seen;
+    std::erase_if(s.samples, [&](const sample& x) {
+      if (std::find(seen.begin(), seen.end(), x.t) != seen.end()) return true;
+      seen.push_back(x.t);
+      return false;
+    });
+    if (xs.empty()) ++m.expected.new_series;
+    for (const auto& x : s.samples) model_put(xs, x, m.expected);
     if (out.back().items.size() == batch_series) out.emplace_back();
     out.back().items.push_back(std::move(s));
   }

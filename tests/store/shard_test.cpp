@@ -63,17 +63,31 @@ BOOST_AUTO_TEST_CASE(reopen_keeps_data_and_continues_the_open_chunk) {
   BOOST_TEST(f.sh->stats().series == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(counts_duplicates_and_out_of_order_across_reopen) {
+BOOST_AUTO_TEST_CASE(merges_late_samples_across_reopen) {
   shard_fixture f;
-  f.append({{ramp(up_api, 1000, 3, 1000)}}); // 1000, 2000, 3000
+  f.append({{ramp(up_api, 1000, 3, 1000)}}); // 1000, 2000, 3000 = 0, 1, 2
   f.reopen();
-  const auto st = f.append({{series{up_api, {{3000, 7}, {2500, 7}, {4000, 7}, {4000, 8}, {100, 0}}}}});
-  BOOST_TEST(st.duplicates == 2u);
-  BOOST_TEST(st.out_of_order == 2u);
-  BOOST_TEST(st.appended == 1u);
+  const auto st = f.append({{series{up_api, {{3000, 2}, {2500, 7}, {4000, 7}, {4000, 8}, {100, 0}}}}});
+  BOOST_TEST(st.duplicates == 1u);
+  BOOST_TEST(st.out_of_order == 0u);
+  BOOST_TEST(st.appended == 4u);
   const auto got = f.select({eq("job", "api")});
   BOOST_REQUIRE_EQUAL(got.size(), 1u);
-  BOOST_TEST(got[0].samples.size() == 4u);
+  const std::vector<sample> want{{100, 0}, {1000, 0}, {2000, 1}, {2500, 7}, {3000, 2}, {4000, 8}};
+  BOOST_TEST(got[0].samples == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(rejects_late_samples_outside_the_out_of_order_window) {
+  shard_fixture f;
+  f.opts.out_of_order_window_ms = 60'000;
+  f.reopen();
+  f.append({{ramp(up_api, 100'000, 3, 1000)}}, 102'000);
+  const auto st = f.append({{series{up_api, {{30'000, 1}, {50'000, 1}, {101'500, 1}}}}}, 110'000);
+  BOOST_TEST(st.out_of_order == 1u); // 30 s is older than 110 s - 60 s
+  BOOST_TEST(st.appended == 2u);
+  BOOST_TEST(f.select({eq("job", "api")})[0].samples.size() == 5u);
+  // Without a time (now = 0) the window does not apply.
+  BOOST_TEST(f.append({{series{up_api, {{1, 1}}}}}).appended == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(filters_samples_by_inclusive_time_range) {

@@ -29,8 +29,8 @@ struct shard_fixture {
     BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
     sh = std::move(*r);
   }
-  append_stats append(const write_batch& b) {
-    auto r = sh->append(b);
+  append_stats append(const write_batch& b, timestamp_ms now = 0) {
+    auto r = sh->append(b, now);
     BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
     return *r;
   }
