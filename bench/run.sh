@@ -2,8 +2,11 @@
 # bench/run.sh BUILD_DIR - runs vigil's benchmarks on this machine (see
 # bench/README.md):
 #  1. micro:  Google Benchmarks of the codecs and the store (bench/*_bench);
-#  2. ingest: remote-write ingest into vigil, Prometheus (remote-write
-#             receiver) and VictoriaMetrics, side by side, with vigil's ratios;
+#  2. ingest: the same pre-encoded remote-write requests into vigil,
+#             VictoriaMetrics and Prometheus (remote-write receiver), in
+#             alternating parts; every sample checked; throughput, latency,
+#             CPU, RSS and disk per sample, with vigil's ratios
+#             (bench/ingest_bench.py, INGEST_SCALE=small|large);
 #  3. query:  the same seeded 24 h dataset (bench/load_dataset) loaded into
 #             all three; their answers to a fixed set of dashboard queries
 #             compared; cold and warm latency per query (bench/query_bench.py).
@@ -19,9 +22,10 @@
 # differing from Prometheus'); missed targets are reported, not fatal.
 set -euo pipefail
 BUILD=${1:-build}
-# Part 2.
-SERIES=${SERIES:-20000}
-ROUNDS=${ROUNDS:-40}
+# Part 2: INGEST_SCALE small (default: 20,352 series, 3.3 M samples, ~1 min)
+# | large (203,520 series, 52.1 M samples); INGEST_HOSTS / INGEST_STEPS /
+# INGEST_PARTS override it (212 series per host, 15 s scrapes).
+INGEST_SCALE=${INGEST_SCALE:-small}
 CONNS=${CONNS:-4}
 # Part 3: BENCH_SCALE small (default, 1,420 series) | medium (6,816) | large
 # (28,400); JOBS / INSTANCES override it. 24 h at 15 s = 5,800 samples per series.
@@ -58,8 +62,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for b in "$BUILD/cli/vigil" "$BUILD/bench/remote_write_load" "$BUILD/bench/load_dataset"; do
-  [ -x "$b" ] || { echo "missing $b: build first (ninja -C $BUILD vigil remote_write_load load_dataset)" >&2; exit 2; }
+for b in "$BUILD/cli/vigil" "$BUILD/bench/ingest_load" "$BUILD/bench/load_dataset"; do
+  [ -x "$b" ] || { echo "missing $b: build first (ninja -C $BUILD vigil ingest_load load_dataset)" >&2; exit 2; }
 done
 need=()
 command -v prometheus >/dev/null || need+=(prometheus)
@@ -116,22 +120,14 @@ fi
 # ---------------------------------------------------------------- 2. ingest
 if [ -z "${SKIP_INGEST:-}" ]; then
   echo
-  echo "== 2. remote-write ingest: $SERIES series x $ROUNDS rounds, $CONNS connections"
-  start_systems ingest
-  load="$BUILD/bench/remote_write_load"
-  v=$("$load" http://127.0.0.1:$vp/api/v1/write "$SERIES" "$ROUNDS" "$CONNS") || rc=1
-  p=$("$load" http://127.0.0.1:$pp/api/v1/write "$SERIES" "$ROUNDS" "$CONNS") || rc=1
-  m=$("$load" http://127.0.0.1:$mp/api/v1/write "$SERIES" "$ROUNDS" "$CONNS") || rc=1
-  python3 - "$v" "$p" "$m" <<'PY'
-import json, sys
-v, p, m = (json.loads(a) for a in sys.argv[1:4])
-print(f"{'system':<16}{'samples/s':>14}{'failures':>10}")
-for name, r in (("vigil", v), ("prometheus", p), ("victoriametrics", m)):
-    print(f"{name:<16}{r['samples_per_second']:>14,.0f}{r['failures']:>10}")
-print(f"vigil / prometheus = {v['samples_per_second'] / p['samples_per_second']:.2f}x, "
-      f"vigil / victoriametrics = {v['samples_per_second'] / m['samples_per_second']:.2f}x")
-PY
-  stop_all
+  echo "== 2. remote-write ingest ($INGEST_SCALE): vigil, VictoriaMetrics, Prometheus in alternating parts," \
+    "$CONNS connections"
+  # ingest_bench.py starts and stops (by PID) its own three servers, with
+  # their data and logs in $work/ingest; every wait in it is bounded.
+  python3 "$here/ingest_bench.py" --vigil "$BUILD/cli/vigil" --load "$BUILD/bench/ingest_load" \
+    --scale "$INGEST_SCALE" --conns "$CONNS" --work "$work/ingest" \
+    ${INGEST_HOSTS:+--hosts "$INGEST_HOSTS"} ${INGEST_STEPS:+--steps "$INGEST_STEPS"} \
+    ${INGEST_PARTS:+--parts "$INGEST_PARTS"} ${BENCH_JSON:+--json "$BENCH_JSON.ingest"} ${KEEP_WORK:+--keep} || rc=1
 fi
 
 # ---------------------------------------------------------------- 3. query

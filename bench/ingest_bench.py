@@ -1,0 +1,497 @@
+#!/usr/bin/env python3
+"""bench/ingest_bench.py - remote-write ingest, side by side (bench/README.md, part 2).
+
+Starts vigil, VictoriaMetrics and Prometheus (remote-write receiver) on
+127.0.0.1 with their data under one work directory, and feeds them the same
+pre-encoded remote-write requests (bench/ingest_load, data in
+bench/ingest_gen.hpp): the stream is split into PARTS parts in time order, and
+each part goes to each system in turn (vigil, VictoriaMetrics, Prometheus,
+vigil, ...). After a system's turn the driver waits until that system is idle
+(its own CPU use below 10 % of a core, at most --settle seconds), so its
+background work (merges) does not run into the next system's turn.
+
+Then it checks that every system stored every sample: per metric name,
+sum(count_over_time({__name__="m"}[W])) at one instant T must equal
+series x scrapes (T and T - W lie at x.5 s, where no sample is, so the count is
+exact; VictoriaMetrics gets nocache=1), and count({__name__=~".+"}) must equal
+the series count. Then each system's flush: VictoriaMetrics
+/internal/force_flush + /internal/force_merge until no merge runs and its data
+size is stable; Prometheus has none (its data dir holds the WAL and the head's
+memory-mapped chunks; an admin-API snapshot shows the head as a block); vigil
+is stopped with SIGTERM. Disk = allocated bytes (du) of each data directory.
+
+It prints one table: samples/s (samples / seconds spent sending), request
+latency p50/p99, CPU-seconds per million samples (utime+stime of the server
+while it was sent to, and including the settle time after), peak RSS (VmHWM
+after the last part, before any query), disk bytes per sample, and vigil's
+ratios. Exit status 1 when a request failed or a system lost samples.
+Stdlib only.
+"""
+import argparse
+import json
+import math
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SYSTEMS = ("vigil", "victoriametrics", "prometheus")
+# INGEST_SCALE: hosts (212 series each), scrapes per series (15 s), parts.
+SCALES = {
+    "small": dict(hosts=96, steps=160, parts=4),    # 20,352 series, 3.26 M samples
+    "large": dict(hosts=960, steps=256, parts=5),   # 203,520 series, 52.1 M samples
+}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url, data=None, timeout=60):
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=timeout) as r:
+        return r.read()
+
+
+def wait_http(url, what, proc, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode} while starting")
+        try:
+            http(url, timeout=2)
+            return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError(f"timeout waiting for {what} ({url})")
+
+
+def cpu_seconds(pid):
+    """utime + stime of pid; NaN once it has exited."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+
+
+def peak_rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return float("nan")
+
+
+def du(path):
+    """(allocated, apparent) bytes of the files below path, as du does."""
+    alloc = apparent = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except FileNotFoundError:
+                continue
+            alloc += st.st_blocks * 512
+            apparent += st.st_size
+    return alloc, apparent
+
+
+def percentile(xs, q):
+    """Nearest-rank percentile of a sorted list."""
+    if not xs:
+        return float("nan")
+    return xs[min(len(xs) - 1, max(0, math.ceil(q / 100 * len(xs)) - 1))]
+
+
+class Procs:
+    """Processes we started; stopped by PID (TERM, then KILL after a bounded wait)."""
+
+    def __init__(self, work):
+        self.work, self.procs = work, []
+
+    def start(self, name, argv, **kw):
+        logf = open(os.path.join(self.work, name + ".log"), "wb")
+        p = subprocess.Popen(argv, stdout=kw.pop("stdout", logf), stderr=logf, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, timeout=30):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log(f"pid {p.pid} did not stop within {timeout} s: killed")
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def stop_all(self):
+        for p in list(self.procs):
+            self.stop(p, 10)
+
+
+class Loader:
+    """bench/ingest_load --control: one command, one JSON line back (bounded wait)."""
+
+    def __init__(self, procs, argv):
+        self.p = procs.start("ingest_load", [*argv, "--control"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def cmd(self, line, timeout):
+        self.p.stdin.write((line + "\n").encode())
+        self.p.stdin.flush()
+        try:
+            out = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise RuntimeError(f"ingest_load: no answer to {line!r} within {timeout} s") from None
+        if out is None:
+            raise RuntimeError(f"ingest_load exited (status {self.p.poll()}); see ingest_load.log")
+        return json.loads(out)
+
+
+# ---------------------------------------------------------------- the systems
+
+class System:
+    def __init__(self, name, proc, base, data, write_path, query_extra=None):
+        self.name, self.proc, self.base, self.data = name, proc, base, data
+        self.write_url = base + write_path
+        self.query_extra = query_extra or {}
+        self.r = dict(samples=0, seconds=0.0, requests=0, failures=0, first_error="", latency_us=[],
+                      cpu_send=0.0, cpu_settle=0.0, settle_s=[], part_rate=[])
+
+    def query(self, expr, t):
+        params = urllib.parse.urlencode({"query": expr, "time": f"{t:.3f}", **self.query_extra})
+        body = json.loads(http(f"{self.base}/api/v1/query?{params}", timeout=180))
+        if body.get("status") != "success":
+            raise RuntimeError(f"{self.name}: {expr}: {body}")
+        res = body["data"]["result"]
+        return int(float(res[0]["value"][1])) if res else 0
+
+
+def start_systems(procs, work, vigil_bin, series):
+    systems = []
+    port = free_port()
+    cfg = os.path.join(work, "vigil.yaml")
+    with open(cfg, "w") as f:
+        f.write("query:\n  timeout: 120s   # the count check reads every sample; as Prometheus' 2m\n")
+    p = procs.start("vigil", [vigil_bin, "serve", "--config", cfg, "--data-dir", os.path.join(work, "vigil"),
+                              "--http-listen", f"127.0.0.1:{port}"])
+    systems.append(System("vigil", p, f"http://127.0.0.1:{port}", os.path.join(work, "vigil"), "/api/v1/write"))
+    wait_http(systems[-1].base + "/-/ready", "vigil", p)
+
+    port = free_port()
+    data = os.path.join(work, "vm")
+    p = procs.start("victoriametrics", ["victoria-metrics", f"-storageDataPath={data}",
+                                        f"-httpListenAddr=127.0.0.1:{port}", "-retentionPeriod=10y",
+                                        # only so that the check's count() may see every series (default 300,000)
+                                        f"-search.maxUniqueTimeseries={max(300000, 2 * series)}"])
+    systems.append(System("victoriametrics", p, f"http://127.0.0.1:{port}", data, "/api/v1/write",
+                          {"nocache": "1"}))
+    wait_http(systems[-1].base + "/health", "victoriametrics", p)
+
+    port = free_port()
+    data = os.path.join(work, "prom")
+    pcfg = os.path.join(work, "prometheus.yml")
+    with open(pcfg, "w") as f:
+        f.write("global:\n  scrape_interval: 15s\n")
+    p = procs.start("prometheus", ["prometheus", f"--config.file={pcfg}", "--web.enable-remote-write-receiver",
+                                   "--web.enable-admin-api", f"--storage.tsdb.path={data}",
+                                   "--storage.tsdb.retention.time=10y", f"--web.listen-address=127.0.0.1:{port}"])
+    systems.append(System("prometheus", p, f"http://127.0.0.1:{port}", data, "/api/v1/write"))
+    wait_http(systems[-1].base + "/-/ready", "prometheus", p)
+    return systems
+
+
+def settle(pid, limit):
+    """Waits until pid uses < 10 % of a core over 0.5 s (at most `limit` s);
+    returns the seconds waited."""
+    t0 = time.time()
+    last = cpu_seconds(pid)
+    while time.time() - t0 < limit:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if not now - last >= 0.05:  # idle, or exited (NaN)
+            break
+        last = now
+    return time.time() - t0
+
+
+def run_parts(systems, loader, desc, a):
+    lpid = loader.p.pid
+    sender_cpu = 0.0
+    for k in range(desc["parts"]):
+        info = loader.cmd("next", timeout=600)
+        if info.get("error"):
+            raise RuntimeError(f"ingest_load: {info['error']}")
+        row = []
+        for s in systems:
+            pid = s.proc.pid
+            c0, l0 = cpu_seconds(pid), cpu_seconds(lpid)
+            r = loader.cmd("send " + s.write_url, timeout=a.send_timeout)
+            c1, l1 = cpu_seconds(pid), cpu_seconds(lpid)
+            waited = settle(pid, a.settle)
+            c2 = cpu_seconds(pid)
+            sender_cpu += l1 - l0
+            s.r["samples"] += r["samples"]
+            s.r["seconds"] += r["seconds"]
+            s.r["requests"] += r["requests"]
+            s.r["failures"] += r["failures"]
+            if r["failures"] and not s.r["first_error"]:
+                s.r["first_error"] = r["first_error"]
+            s.r["latency_us"] += r["latency_us"]
+            s.r["cpu_send"] += c1 - c0
+            s.r["cpu_settle"] += c2 - c1
+            s.r["settle_s"].append(round(waited, 1))
+            rate = r["samples"] / max(r["seconds"], 1e-9)
+            s.r["part_rate"].append(rate)
+            row.append(f"{s.name} {rate / 1e3:,.0f}k/s"
+                       + (f" ({r['failures']} FAILED)" if r["failures"] else ""))
+        log(f"  part {k + 1}/{desc['parts']} ({info['samples']:,} samples, {info['requests']} requests): "
+            + ", ".join(row))
+    for s in systems:
+        s.r["peak_rss_mib"] = peak_rss_mib(s.proc.pid)
+    return sender_cpu
+
+
+def check_counts(systems, desc):
+    """Every sample of every metric name, and every series, in every system."""
+    t = (desc["end_ms"] + 500) / 1000  # x.5 s: no sample there
+    window = math.ceil((desc["end_ms"] + 500 - desc["min_time_ms"]) / 1000) + 1  # left end at x.5 s too
+    steps = desc["steps"]
+    ok = True
+    for s in systems:
+        lost = []
+        stored = 0
+        try:
+            for name, n in sorted(desc["series_per_name"].items()):
+                got = s.query(f'sum(count_over_time({{__name__="{name}"}}[{window}s]))', t)
+                stored += got
+                if got != n * steps:
+                    lost.append(f"{name}: {got} of {n * steps}")
+            series = s.query('count({__name__=~".+"})', t)
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
+            ok = False
+            s.r["check"] = f"CHECK FAILED: {e}" + exited(s)
+            log(f"  {s.name}: {s.r['check']}")
+            continue
+        s.r["stored_samples"], s.r["stored_series"] = stored, series
+        if lost or series != desc["series"]:
+            ok = False
+            s.r["check"] = f"{stored:,} of {desc['samples']:,} samples, {series:,} of {desc['series']:,} series"
+            log(f"  {s.name}: INCOMPLETE: {s.r['check']}; " + "; ".join(lost[:5]))
+        else:
+            s.r["check"] = "ok"
+            log(f"  {s.name}: {stored:,} samples, {series:,} series: ok")
+    return ok
+
+
+def vm_metrics(base):
+    out = {}
+    for line in http(base + "/metrics", timeout=30).decode().splitlines():
+        m = re.match(r'^(vm_active_merges|vm_active_force_merges|vm_data_size_bytes)(\{[^}]*\})? (\S+)', line)
+        if m:
+            out[m.group(1)] = out.get(m.group(1), 0) + float(m.group(3))
+    return out
+
+
+def exited(s):
+    return f" ({s.name} exited with status {s.proc.returncode})" if s.proc.poll() is not None else ""
+
+
+def flush_and_measure(procs, systems, a):
+    for s in systems:
+        s.r.update(disk=float("nan"), disk_apparent=float("nan"))
+        try:
+            flush_one(procs, s, a)
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
+            log(f"  {s.name}: flush or disk measurement failed: {e}{exited(s)}")
+
+
+def flush_one(procs, s, a):
+    if s.name == "victoriametrics":
+        http(s.base + "/internal/force_merge", timeout=60)
+        deadline, last, stable = time.time() + a.merge_timeout, None, 0
+        while time.time() < deadline and stable < 3:
+            time.sleep(1)
+            m = vm_metrics(s.base)
+            busy = m.get("vm_active_merges", 0) + m.get("vm_active_force_merges", 0)
+            stable = stable + 1 if busy == 0 and m.get("vm_data_size_bytes") == last else 0
+            last = m.get("vm_data_size_bytes")
+        if stable < 3:
+            log(f"  victoriametrics: merges still running after {a.merge_timeout} s; measuring anyway")
+        s.r["disk"], s.r["disk_apparent"] = du(s.data)
+    elif s.name == "prometheus":
+        s.r["disk"], s.r["disk_apparent"] = du(s.data)
+        s.r["disk_parts"] = {d: du(os.path.join(s.data, d))[0] for d in ("wal", "chunks_head")}
+        snap = json.loads(http(s.base + "/api/v1/admin/tsdb/snapshot", data=b"", timeout=a.merge_timeout))
+        sdir = os.path.join(s.data, "snapshots", snap["data"]["name"])
+        s.r["disk_block"] = du(sdir)[0]
+        shutil.rmtree(sdir, ignore_errors=True)
+    else:
+        s.r["disk_running"] = du(s.data)[0]
+        procs.stop(s.proc, timeout=120)
+        s.r["disk"], s.r["disk_apparent"] = du(s.data)
+
+
+# ---------------------------------------------------------------- report
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def print_table(systems, desc, sender_cpu, all_ok):
+    n = desc["samples"]
+    print(f"{'system':<16}{'samples/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'CPU-s/M':>9}{'+settle':>9}"
+          f"{'peak RSS MiB':>14}{'disk B/sample':>15}  check")
+    vals = {}
+    for s in systems:
+        r = s.r
+        lat = sorted(r["latency_us"])
+        v = dict(rate=r["samples"] / max(r["seconds"], 1e-9), p50=percentile(lat, 50) / 1e3, p99=percentile(lat, 99) / 1e3,
+                 cpu=r["cpu_send"] / n * 1e6, cpu_all=(r["cpu_send"] + r["cpu_settle"]) / n * 1e6,
+                 rss=r["peak_rss_mib"], disk=r["disk"] / n)
+        vals[s.name] = v
+        r["figures"] = v
+        print(f"{s.name:<16}{v['rate']:>12,.0f}{v['p50']:>9.1f}{v['p99']:>9.1f}{v['cpu']:>9.2f}{v['cpu_all']:>9.2f}"
+              f"{v['rss']:>14,.0f}{v['disk']:>15.2f}  {r['check']}"
+              + (f"; {r['failures']} requests FAILED: {r['first_error'][:200]}" if r["failures"] else ""))
+    v = vals["vigil"]
+    for peer in ("victoriametrics", "prometheus"):
+        p = vals[peer]
+        label = "vigil/" + ("VM" if peer == "victoriametrics" else "prom")
+        print(f"{label:<16}{ratio(v['rate'], p['rate']):>11.2f}x{ratio(v['p50'], p['p50']):>8.2f}x"
+              f"{ratio(v['p99'], p['p99']):>8.2f}x{ratio(v['cpu'], p['cpu']):>8.2f}x"
+              f"{ratio(v['cpu_all'], p['cpu_all']):>8.2f}x{ratio(v['rss'], p['rss']):>13.2f}x"
+              f"{ratio(v['disk'], p['disk']):>14.2f}x")
+    print("(vigil / peer: above 1 is better for samples/s, below 1 for the rest)")
+    by = {s.name: s for s in systems}
+    pr, nan = by["prometheus"].r, float("nan")
+    parts = pr.get("disk_parts", {})
+    print(f"prometheus disk = WAL {parts.get('wal', nan) / n:.2f} + head chunks "
+          f"{parts.get('chunks_head', nan) / n:.2f} B/sample (no block yet: the head is compacted once it spans"
+          f" 3 h); the head as a block (admin snapshot): {pr.get('disk_block', nan) / n:.2f} B/sample"
+          f" (vigil/that: {ratio(v['disk'], pr.get('disk_block', nan) / n):.2f}x)")
+    vr = by["vigil"].r
+    print(f"vigil disk: {vr.get('disk_running', nan) / n:.2f} B/sample while running, {vr['disk'] / n:.2f} after "
+          f"SIGTERM; sender: {sender_cpu / (3 * n) * 1e6:.2f} CPU-s/M samples")
+    print("per part, k samples/s: " + "; ".join(
+        f"{s.name} " + " ".join(f"{x / 1e3:,.0f}" for x in s.r["part_rate"]) for s in systems))
+    print("settle after each turn, s: " + "; ".join(
+        f"{s.name} " + " ".join(str(x) for x in s.r["settle_s"]) for s in systems))
+    vm = vals["victoriametrics"]
+    t = [("ingest >= 1.5x VM", ratio(v["rate"], vm["rate"]) >= 1.5, f"{ratio(v['rate'], vm['rate']):.2f}x"),
+         ("disk <= 0.8x VM", ratio(v["disk"], vm["disk"]) <= 0.8, f"{ratio(v['disk'], vm['disk']):.2f}x"),
+         ("peak RSS <= VM", v["rss"] <= vm["rss"], f"{ratio(v['rss'], vm['rss']):.2f}x")]
+    print("targets (issue 5): " + "; ".join(f"{name}: {'ok' if met else 'miss'} ({x})" for name, met, x in t)
+          + ("" if all_ok else "; RUN FAILED (lost samples or failed requests)"))
+
+
+def run(a, scale, work, procs):
+    """The whole benchmark; True when every request succeeded and every sample was stored."""
+    loader = Loader(procs, [a.load, "--hosts", str(scale["hosts"]), "--steps", str(scale["steps"]),
+                            "--parts", str(scale["parts"]), "--conns", str(a.conns),
+                            "--hosts-per-request", str(a.hosts_per_request), "--seed", str(a.seed)])
+    desc = loader.cmd("describe", timeout=120)
+    systems = start_systems(procs, work, a.vigil, desc["series"])
+    log(f"ingest ({a.scale}): {desc['hosts']} hosts x 212 series = {desc['series']:,} series, "
+        f"{desc['steps']} scrapes each (15 s) = {desc['samples']:,} samples; requests of "
+        f"{desc['hosts_per_request']} hosts (~{desc['samples'] // (desc['steps'] * desc['batches']):,} samples); "
+        f"{desc['parts']} parts, each to {', '.join(SYSTEMS)} in turn; {a.conns} connections")
+    sender_cpu = run_parts(systems, loader, desc, a)
+    procs.stop(loader.p, 10)
+    sent_ok = all(s.r["failures"] == 0 for s in systems)
+    vm = next(s for s in systems if s.name == "victoriametrics")
+    try:
+        http(vm.base + "/internal/force_flush", timeout=120)
+    except OSError as e:
+        log(f"  victoriametrics: force_flush failed: {e}{exited(vm)}")
+    log("check: sum(count_over_time) per metric name, count of series")
+    ok = check_counts(systems, desc) and sent_ok
+    log("flush: VictoriaMetrics force_merge; Prometheus snapshot; vigil SIGTERM")
+    flush_and_measure(procs, systems, a)
+    print_table(systems, desc, sender_cpu, ok)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"describe": {k: v for k, v in desc.items() if k != "series_per_name"},
+                       "systems": {s.name: {k: v for k, v in s.r.items() if k != "latency_us"} for s in systems}},
+                      f, indent=1)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--vigil", required=True, help="vigil binary")
+    ap.add_argument("--load", required=True, help="bench/ingest_load binary")
+    ap.add_argument("--scale", default=os.environ.get("INGEST_SCALE", "small"), choices=sorted(SCALES))
+    ap.add_argument("--hosts", type=int, help="override the scale's hosts (212 series each)")
+    ap.add_argument("--steps", type=int, help="override the scale's scrapes per series")
+    ap.add_argument("--parts", type=int, help="override the scale's parts (repetitions of the alternation)")
+    ap.add_argument("--conns", type=int, default=4, help="concurrent connections per system")
+    ap.add_argument("--hosts-per-request", type=int, default=10, help="hosts per request (~212 samples each)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--settle", type=float, default=30, help="max seconds to wait for a system to go idle")
+    ap.add_argument("--send-timeout", type=float, default=1800, help="max seconds for one part to one system")
+    ap.add_argument("--merge-timeout", type=float, default=600, help="max seconds for VM's merge / Prom's snapshot")
+    ap.add_argument("--work", help="work directory (default: a new temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (data and logs)")
+    ap.add_argument("--json", help="write the figures to this file")
+    a = ap.parse_args()
+    scale = dict(SCALES[a.scale])
+    for k in ("hosts", "steps", "parts"):
+        if getattr(a, k):
+            scale[k] = getattr(a, k)
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    work = a.work or tempfile.mkdtemp(prefix="vigil-ingest-bench.")
+    os.makedirs(work, exist_ok=True)
+    procs = Procs(work)
+    ok = False
+    try:
+        ok = run(a, scale, work, procs)
+    except Exception as e:  # noqa: BLE001 - report what failed, keep the logs
+        log(f"ingest benchmark failed: {e}")
+        ok = False
+    finally:
+        procs.stop_all()
+        a.keep = a.keep or (not ok and not a.work)  # keep a failed run's logs (a caller's --work: its call)
+        if a.keep:
+            log(f"data and logs kept in {work}")
+        elif a.work:  # the caller removes it; free the disk now, keep the logs
+            for d in ("vigil", "vm", "prom"):
+                shutil.rmtree(os.path.join(work, d), ignore_errors=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
