@@ -19,6 +19,11 @@
 
 namespace vigil {
 
+/// Enforces a shard's retention in the background (actors/retention_actor):
+/// every interval a pass of small steps, each a request to its shard, so
+/// writes interleave with deletions. Linked to its shard.
+using retention_actor = caf::typed_actor<caf::reacts_to<atom::tick>>;
+
 /// One series shard: owns one store::shard (one LMDB environment).
 using shard_actor = caf::typed_actor<
   /// Appends a Cap'n Proto write batch in one LMDB transaction; replies after
@@ -36,6 +41,11 @@ using shard_actor = caf::typed_actor<
   caf::replies_to<atom::stats>::with<messages::shard_stats_msg>,
   /// Flushes to disk; a self-timer under fsync_policy::never.
   caf::reacts_to<atom::sync>,
+  /// One bounded retention step (store::shard::retention_step with the
+  /// shard's policy) from series ref `from` at Unix ms `now`; answers (next
+  /// ref or 0 when the pass is complete, chunks deleted, series deleted).
+  /// Sent by the shard's retention actor.
+  caf::replies_to<atom::tick, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>,
   /// Evaluates a pushed-down part of a query over this shard's series and
   /// answers its per-step results (labels + points at step times). Errors:
   /// timeout (deadline passed), resource_exhausted (max_samples),

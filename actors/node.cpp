@@ -40,6 +40,8 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   so.id = id;
   so.store = {o.shard_dir(id), o.map_size, o.sync, o.out_of_order_window.count()};
   so.sync_interval = o.sync_interval;
+  so.retention = o.retention;
+  so.retention_interval = o.retention_interval;
   shard_actor h = o.detached_shards ? self->spawn<caf::monitored + caf::detached>(shard_impl, so)
                                     : self->spawn<caf::monitored>(shard_impl, so);
   self->state.table.shards[id] = h;

@@ -28,6 +28,9 @@ struct node_options {
   std::uint64_t map_size = std::uint64_t{64} << 30;
   /// Late samples older than this are rejected; 0: any age is accepted.
   std::chrono::milliseconds out_of_order_window{0};
+  /// What each shard's retention actor deletes, and how often it runs.
+  store::retention_policy retention;
+  std::chrono::milliseconds retention_interval{3'600'000};
   /// Run shards on their own threads (production). Off under the test
   /// coordinator, which drives every actor itself.
   bool detached_shards = true;

@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/retention_actor.hpp"
 #include "messages/series_codec.hpp"
 
 namespace vigil {
@@ -91,6 +92,16 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     self->delayed_send(self, opts.sync_interval, atom::sync_v);
   auto interval = opts.sync_interval;
   auto now = opts.now_unix_ms;
+  if (!opts.retention.keeps_everything()) {
+    retention_actor_options ro;
+    ro.shard = self;
+    ro.interval = opts.retention_interval;
+    ro.now_unix_ms = opts.now_unix_ms;
+    ro.shard_id = opts.id;
+    self->spawn<caf::linked>(retention_impl, std::move(ro));
+  }
+  auto policy = opts.retention;
+  auto step_series = opts.retention_step_series;
   return {
     [=](atom::write, const series_payload& p) -> caf::result<messages::ingest_ack> {
       auto batch = messages::decode_series_set(p.bytes);
@@ -125,6 +136,12 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       auto s = self->state.store->stats();
       return messages::shard_stats_msg{self->state.id, s.series, s.chunks, s.samples_appended,
                                        s.bytes_on_disk};
+    },
+    [=](atom::tick, std::int64_t at, std::uint64_t from)
+      -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t> {
+      auto r = self->state.store->retention_step(policy, at, from, step_series);
+      if (!r) return to_error(r.error());
+      return {r->next, r->chunks_deleted, r->series_deleted};
     },
     [=](atom::sync) {
       if (auto st = self->state.store->sync(); !st) return self->quit(to_error(st));

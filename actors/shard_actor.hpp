@@ -25,6 +25,11 @@ struct shard_actor_options {
   std::chrono::milliseconds sync_interval{1000};
   /// "Now" for the out-of-order window (tests substitute the test clock).
   unix_clock_fn now_unix_ms = system_unix_ms;
+  /// Retention (store/retention.hpp); nothing is deleted when it keeps
+  /// everything. A linked retention actor runs a pass every interval.
+  store::retention_policy retention;
+  std::chrono::milliseconds retention_interval{3'600'000};
+  std::size_t retention_step_series = 1000;
 };
 
 struct shard_state {

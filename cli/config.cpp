@@ -87,6 +87,34 @@ status apply_rules(const YAML::Node& r, vigil_config& c) {
   return read_duration(r, "rules", "evaluation_timeout", c.node.rules.group.eval_timeout);
 }
 
+/// The `retention:` section: a default and rules by selector, e.g.
+///   retention: {default: 30d, rules: [{match: '{tier="critical"}', keep: 1y}]}
+/// A file's `rules:` replace the defaults' as a whole.
+status apply_retention(const YAML::Node& r, vigil_config& c) {
+  if (!r) return status::ok();
+  if (!r.IsMap()) return invalid_argument("retention: expected a mapping");
+  std::chrono::milliseconds d{-1};
+  VIGIL_TRY(read_duration(r, "retention", "default", d, true));
+  if (d.count() >= 0) c.node.retention.default_keep_ms = d.count();
+  VIGIL_TRY(read_duration(r, "retention", "interval", c.node.retention_interval));
+  if (auto rules = r["rules"]) {
+    if (!rules.IsSequence()) return invalid_argument("retention.rules: expected a list of {match, keep}");
+    c.node.retention.rules.clear();
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      const auto where = "retention.rules[" + std::to_string(i) + "]";
+      std::string match;
+      VIGIL_TRY(read(rules[i], where.c_str(), "match", match));
+      auto ms = api::parse_series_selector(match);
+      if (!ms) return invalid_argument(where + ".match: " + ms.error().message());
+      std::chrono::milliseconds keep{-1};
+      VIGIL_TRY(read_duration(rules[i], where.c_str(), "keep", keep, true));
+      if (keep.count() < 0) return invalid_argument(where + ": 'keep' is required (0s: forever)");
+      c.node.retention.rules.push_back({std::move(*ms), keep.count()});
+    }
+  }
+  return status::ok();
+}
+
 status apply(const YAML::Node& root, vigil_config& c) {
   if (!root || root.IsNull()) return status::ok();
   if (!root.IsMap()) return invalid_argument("configuration must be a YAML mapping");
@@ -159,6 +187,7 @@ status apply(const YAML::Node& root, vigil_config& c) {
   }
   if (auto r = root["runtime"]) VIGIL_TRY(read(r, "runtime", "scheduler_threads", c.scheduler_threads));
   VIGIL_TRY(apply_rules(root["rules"], c));
+  VIGIL_TRY(apply_retention(root["retention"], c));
   if (auto a = root["alerting"]) {
     // The user's section replaces the defaults' as a whole.
     auto n = alert::parse_notify_config(a);

@@ -302,6 +302,13 @@ result<append_stats> head::append(lmdb::txn& t, series_index& index, const write
   return stats;
 }
 
+void head::forget(const labels& ls) {
+  if (memseries* s = lookup(ls.hash(), ls)) {
+    std::erase(touched_, s);
+    erase(s);
+  }
+}
+
 void head::on_commit() noexcept {
   touched_.clear();
   ++epoch_;

@@ -64,6 +64,10 @@ public:
   /// from the committed records on their next append.
   void on_abort();
 
+  /// Drops the in-memory state of the series with labels `ls` (its chunks
+  /// were deleted by retention); a later append reloads or recreates it.
+  void forget(const labels& ls);
+
   /// Late samples before `t` are rejected (INT64_MIN: any age is accepted).
   void set_min_time(timestamp_ms t) noexcept { min_time_ = t; }
 

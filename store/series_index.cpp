@@ -96,6 +96,21 @@ result<series_ref> series_index::create(lmdb::txn& t, const labels& ls, std::uin
   return ref;
 }
 
+status series_index::remove(lmdb::txn& t, series_ref ref, const labels& ls) {
+  const ref_key rk = make_ref_key(ref);
+  auto gone = [](status st) { return st.is_ok() || st.code() == errc::not_found ? status::ok() : st; };
+  VIGIL_TRY(gone(t.del(db_.series, rk)));
+  const ref_key hk = make_ref_key(ls.hash());
+  const lmdb::bytes item(rk.data(), rk.size());
+  VIGIL_TRY(gone(t.del(db_.label_hash, hk, &item)));
+  for (const auto& l : ls) {
+    key_buf_.clear();
+    append_postings_key(key_buf_, l.name, l.value);
+    VIGIL_TRY(gone(t.del(db_.postings, key_buf_, &item)));
+  }
+  return status::ok();
+}
+
 status series_index::flush(lmdb::txn& t) {
   if (next_ref_ == committed_next_ref_) return status::ok();
   std::uint8_t rec[next_ref_record_bytes] = {1};

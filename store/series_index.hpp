@@ -61,6 +61,9 @@ public:
   /// After the txn aborted: forgets refs handed out since the last commit.
   void on_abort() noexcept { next_ref_ = committed_next_ref_; }
 
+  /// Removes series `ref` with labels `ls` (series record, label_hash and
+  /// postings items). Its ref is never reused.
+  status remove(lmdb::txn& t, series_ref ref, const labels& ls);
   /// The label set of `ref`; not_found when absent, corruption when malformed.
   result<labels> labels_of(const lmdb::txn& t, series_ref ref) const;
 

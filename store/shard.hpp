@@ -24,6 +24,7 @@
 #include "core/sample.hpp"
 #include "core/series.hpp"
 #include "core/status.hpp"
+#include "store/retention.hpp"
 
 namespace vigil::store {
 
@@ -92,6 +93,14 @@ public:
   /// series within a batch are applied in batch order.
   /// On error nothing of the batch is committed.
   result<append_stats> append(const write_batch& batch, timestamp_ms now = 0);
+
+  /// One bounded step of enforcing `policy` at `now`: for at most
+  /// `max_series` series from ref `from` on, deletes the chunks whose newest
+  /// sample is older than the series' retention, and removes series left
+  /// without chunks from the index. One write transaction, so an owner that
+  /// interleaves steps with appends never stalls ingestion for long.
+  result<retention_progress> retention_step(const retention_policy& policy, timestamp_ms now,
+                                            series_ref from, std::size_t max_series);
 
   /// All series matching every matcher (at least one matcher must not match
   /// the empty string) with their samples inside `range`; series without

@@ -42,6 +42,9 @@ inline shard_actor::behavior_type silent_shard(shard_actor::stateful_pointer<sil
     [=](atom::label_values, const std::string&, const messages::select_request&) { return messages::string_list{}; },
     [=](atom::stats) { return messages::shard_stats_msg{}; },
     [=](atom::sync) {},
+    [=](atom::tick, std::int64_t, std::uint64_t) -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t> {
+      return {std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0}};
+    },
     [=](atom::eval, const messages::partial_request&) -> caf::result<messages::series_payload> { return hold(); },
   };
 }

@@ -1,0 +1,55 @@
+#include "actors/retention_actor.hpp"
+
+#include <cstdio>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/errors.hpp"
+
+namespace vigil {
+
+namespace {
+
+using retention_ptr = retention_actor::stateful_pointer<retention_state>;
+
+void step(retention_ptr self, std::uint64_t from) {
+  auto& st = self->state;
+  self->request(st.opts.shard, st.opts.step_timeout, atom::tick_v, st.pass_now, from)
+    .then(
+      [=](std::uint64_t next, std::uint64_t chunks, std::uint64_t series) {
+        auto& s = self->state;
+        s.chunks_deleted += chunks;
+        s.series_deleted += series;
+        if (next != 0) return step(self, next);
+        if (s.chunks_deleted > 0)
+          std::fprintf(stderr, "vigil: shard %u retention: deleted %llu chunks, %llu series\n", s.opts.shard_id,
+                       static_cast<unsigned long long>(s.chunks_deleted),
+                       static_cast<unsigned long long>(s.series_deleted));
+        self->delayed_send(self, s.opts.interval, atom::tick_v);
+      },
+      [=](caf::error& err) {
+        // The shard is busy or failing: try the whole pass again later.
+        std::fprintf(stderr, "vigil: shard %u retention step failed: %s\n", self->state.opts.shard_id,
+                     to_status(err).to_string().c_str());
+        self->delayed_send(self, self->state.opts.interval, atom::tick_v);
+      });
+}
+
+} // namespace
+
+retention_actor::behavior_type retention_impl(retention_ptr self, retention_actor_options opts) {
+  self->state.opts = std::move(opts);
+  self->send(self, atom::tick_v); // a first pass at start: a node that was down catches up
+  return {
+    [=](atom::tick) {
+      auto& st = self->state;
+      st.chunks_deleted = st.series_deleted = 0;
+      st.pass_now = st.opts.now_unix_ms();
+      step(self, 0);
+    },
+  };
+}
+
+} // namespace vigil

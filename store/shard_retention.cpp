@@ -1,0 +1,90 @@
+// store/shard_retention.cpp - shard::retention_step: deletes chunks past
+// their series' retention, a bounded number of series per transaction.
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "store/chunk.hpp"
+#include "store/keys.hpp"
+#include "store/shard.hpp"
+#include "store/shard_impl.hpp"
+
+namespace vigil::store {
+
+namespace {
+
+/// Deletes the chunks of `ref` whose max_t < cutoff (they come first: a
+/// series' chunks are ordered and disjoint). Sets *emptied when none is left.
+status delete_old_chunks(lmdb::txn& t, const schema& db, series_ref ref, timestamp_ms cutoff,
+                         retention_progress& p, bool* emptied) {
+  auto c = lmdb::cursor::open(t, db.chunks);
+  if (!c) return std::move(c).error();
+  auto at = c->seek(make_chunk_key(ref, std::numeric_limits<timestamp_ms>::min()));
+  if (!at) return std::move(at).error();
+  *emptied = true;
+  std::vector<chunk_key> doomed;
+  for (; *at; at = c->move(MDB_NEXT)) {
+    series_ref r = 0;
+    timestamp_ms start = 0;
+    if (!decode_chunk_key(c->key(), &r, &start) || r != ref) break;
+    auto rec = decode_chunk_record(c->value());
+    if (!rec) return corruption("chunk (series " + std::to_string(ref) + ", t " + std::to_string(start) +
+                                "): " + rec.error().message());
+    if (rec->max_t >= cutoff) {
+      *emptied = false;
+      break;
+    }
+    doomed.push_back(make_chunk_key(ref, start));
+  }
+  if (!at) return std::move(at).error();
+  for (const auto& k : doomed) VIGIL_TRY(t.del(db.chunks, k));
+  p.chunks_deleted += doomed.size();
+  return status::ok();
+}
+
+} // namespace
+
+result<retention_progress> shard::retention_step(const retention_policy& policy, timestamp_ms now,
+                                                 series_ref from, std::size_t max_series) {
+  impl& s = *impl_;
+  retention_progress p;
+  if (policy.keeps_everything()) return p;
+  auto t = lmdb::txn::begin(s.env, false);
+  if (!t) return std::move(t).error();
+  auto fail = [&](status st) -> result<retention_progress> {
+    t->abort();
+    s.hd.on_abort();
+    return st;
+  };
+  auto c = lmdb::cursor::open(*t, s.db.series);
+  if (!c) return fail(std::move(c).error());
+  auto at = c->seek(make_ref_key(from));
+  if (!at) return fail(std::move(at).error());
+  std::vector<std::pair<series_ref, labels>> batch;
+  while (true) {
+    if (!at) return fail(std::move(at).error());
+    if (!*at || batch.size() >= std::max<std::size_t>(max_series, 1)) break;
+    const series_ref ref = get_u64_be(c->key().data());
+    auto ls = s.index.labels_of(*t, ref);
+    if (!ls) return fail(std::move(ls).error());
+    batch.emplace_back(ref, std::move(*ls));
+    at = c->move(MDB_NEXT);
+  }
+  p.next = *at ? get_u64_be(c->key().data()) : 0;
+  for (const auto& [ref, ls] : batch) {
+    const timestamp_ms keep = policy.keep_for(ls);
+    if (keep <= 0) continue;
+    bool emptied = false;
+    if (auto st = delete_old_chunks(*t, s.db, ref, now - keep, p, &emptied); !st) return fail(st);
+    if (!emptied) continue;
+    if (auto st = s.index.remove(*t, ref, ls); !st) return fail(st);
+    s.hd.forget(ls);
+    ++p.series_deleted;
+  }
+  if (auto st = t->commit(); !st) return fail(st);
+  s.hd.on_commit();
+  return p;
+}
+
+} // namespace vigil::store
