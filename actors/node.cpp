@@ -39,6 +39,14 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   shard_actor_options so;
   so.id = id;
   so.store = {o.shard_dir(id), o.map_size, o.sync, o.out_of_order_window.count()};
+  // Series spread over shards by hash, unevenly for small counts: each shard
+  // admits a quarter more than its even share, plus one.
+  auto share = [&](std::uint64_t global) {
+    return global == 0 ? 0 : (global * 5 / 4 + o.shard_count - 1) / o.shard_count + 1;
+  };
+  so.store.max_series_per_metric = share(o.max_series_per_metric);
+  so.store.max_series_per_service = share(o.max_series_per_service);
+  so.store.service_label = o.service_label;
   so.sync_interval = o.sync_interval;
   so.retention = o.retention;
   so.retention_interval = o.retention_interval;

@@ -28,6 +28,12 @@ struct node_options {
   std::uint64_t map_size = std::uint64_t{64} << 30;
   /// Late samples older than this are rejected; 0: any age is accepted.
   std::chrono::milliseconds out_of_order_window{0};
+  /// Cardinality limits for the whole node (0: none); each shard enforces
+  /// its share, ceil(1.25 * limit / shard_count) + 1 (as Mimir divides a
+  /// global limit among ingesters, with slack for uneven hashing).
+  std::uint64_t max_series_per_metric = 0;
+  std::uint64_t max_series_per_service = 0;
+  std::string service_label = "job";
   /// What each shard's retention actor deletes, and how often it runs.
   store::retention_policy retention;
   std::chrono::milliseconds retention_interval{3'600'000};

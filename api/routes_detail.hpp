@@ -34,6 +34,7 @@ struct counters {
   std::atomic<std::uint64_t> samples_ingested{0};
   std::atomic<std::uint64_t> samples_duplicate{0};
   std::atomic<std::uint64_t> samples_out_of_order{0};
+  std::atomic<std::uint64_t> samples_limited{0};
   std::atomic<std::uint64_t> requests_rejected{0};
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> queries_failed{0};

@@ -30,6 +30,12 @@ http_response out_of_order(const messages::ingest_ack& ack) {
     "storage.out_of_order_window, and were rejected; " + std::to_string(ack.appended) + " samples were stored"));
 }
 
+http_response over_limit(const messages::ingest_ack& ack) {
+  return error_response(invalid_argument(
+    "series limit: " + ack.limit_error + "; " + std::to_string(ack.limited) +
+    " samples of new series were rejected, " + std::to_string(ack.appended) + " samples were stored"));
+}
+
 /// Writes `batch` through the router and answers `ok_code` (200 with counts,
 /// or 204) once every shard committed. An empty batch (e.g. a remote-write
 /// request that carries only metadata) is answered without a request.
@@ -45,7 +51,10 @@ void ingest(const ctx& c, write_batch&& batch, responder done, int ok_code) {
           stats->samples_ingested += ack.appended;
           stats->samples_duplicate += ack.duplicates;
           stats->samples_out_of_order += ack.out_of_order;
-          done(ack.out_of_order > 0 ? out_of_order(ack) : ingest_ok(ok_code, ack));
+          stats->samples_limited += ack.limited;
+          done(ack.limited > 0        ? over_limit(ack)
+               : ack.out_of_order > 0 ? out_of_order(ack)
+                                      : ingest_ok(ok_code, ack));
         },
         [=](caf::error& err) { done(error_response(to_status(err))); });
   });

@@ -155,6 +155,8 @@ void get_self_metrics(const ctx& c, call&, responder done) {
           s.samples_duplicate);
   counter("vigil_ingest_out_of_order_samples_total", "Late samples rejected: older than storage.out_of_order_window.",
           s.samples_out_of_order);
+  counter("vigil_ingest_limited_samples_total", "Samples of new series rejected by a cardinality limit.",
+          s.samples_limited);
   counter("vigil_ingest_rejected_requests_total", "Ingest requests rejected as malformed.",
           s.requests_rejected);
   counter("vigil_queries_total", "PromQL queries received.", s.queries);

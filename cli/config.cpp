@@ -188,6 +188,11 @@ status apply(const YAML::Node& root, vigil_config& c) {
   if (auto r = root["runtime"]) VIGIL_TRY(read(r, "runtime", "scheduler_threads", c.scheduler_threads));
   VIGIL_TRY(apply_rules(root["rules"], c));
   VIGIL_TRY(apply_retention(root["retention"], c));
+  if (auto l = root["limits"]) {
+    VIGIL_TRY(read(l, "limits", "max_series_per_metric", c.node.max_series_per_metric));
+    VIGIL_TRY(read(l, "limits", "max_series_per_service", c.node.max_series_per_service));
+    VIGIL_TRY(read(l, "limits", "service_label", c.node.service_label));
+  }
   if (auto a = root["alerting"]) {
     // The user's section replaces the defaults' as a whole.
     auto n = alert::parse_notify_config(a);

@@ -2,6 +2,7 @@
 // query results. Plain values.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "core/labels.hpp"
@@ -35,11 +36,15 @@ struct append_stats {
   std::uint64_t duplicates = 0;   ///< same timestamp as the series' newest: ignored
   std::uint64_t out_of_order = 0; ///< older than the series' newest: rejected
   std::uint64_t new_series = 0;   ///< series created by this batch
+  std::uint64_t limited = 0;      ///< samples of new series rejected by a cardinality limit
+  std::string limit_error;        ///< why (the first limit hit), empty when none
   append_stats& operator+=(const append_stats& o) {
     appended += o.appended;
     duplicates += o.duplicates;
     out_of_order += o.out_of_order;
     new_series += o.new_series;
+    limited += o.limited;
+    if (limit_error.empty()) limit_error = o.limit_error;
     return *this;
   }
 };

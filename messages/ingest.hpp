@@ -30,15 +30,19 @@ struct ingest_ack {
   std::uint64_t duplicates = 0;
   std::uint64_t out_of_order = 0;
   std::uint64_t new_series = 0;
+  std::uint64_t limited = 0;    ///< samples of new series over a cardinality limit
+  std::string limit_error;      ///< the first limit hit (names metric and label)
 
   static ingest_ack from(const append_stats& s) {
-    return {s.appended, s.duplicates, s.out_of_order, s.new_series};
+    return {s.appended, s.duplicates, s.out_of_order, s.new_series, s.limited, s.limit_error};
   }
   ingest_ack& operator+=(const ingest_ack& o) {
     appended += o.appended;
     duplicates += o.duplicates;
     out_of_order += o.out_of_order;
     new_series += o.new_series;
+    limited += o.limited;
+    if (limit_error.empty()) limit_error = o.limit_error;
     return *this;
   }
 };
@@ -46,7 +50,7 @@ struct ingest_ack {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ingest_ack& x) {
   return f(caf::meta::type_name("vigil.ingest_ack"), x.appended, x.duplicates, x.out_of_order,
-           x.new_series);
+           x.new_series, x.limited, x.limit_error);
 }
 
 /// A decoded write batch handed from the HTTP frontend to the router. Local

@@ -49,6 +49,10 @@ result<head::memseries*> head::get_or_load(lmdb::txn& t, series_index& index, co
   if (!ref && ref.error().code() != errc::not_found) return std::move(ref).error();
   const bool fresh = !ref;
   if (fresh) {
+    if (auto why = index.over_limit(t, ls); !why.empty()) {
+      if (stats.limit_error.empty()) stats.limit_error = std::move(why);
+      return nullptr; // not created: the caller counts its samples as limited
+    }
     ref = index.create(t, ls, hash);
     if (!ref) return std::move(ref).error();
     ++stats.new_series;
@@ -288,6 +292,10 @@ result<append_stats> head::append(lmdb::txn& t, series_index& index, const write
     if (item.samples.empty()) continue;
     auto s = get_or_load(t, index, item.lbls, stats);
     if (!s) return std::move(s).error();
+    if (*s == nullptr) {
+      stats.limited += item.samples.size();
+      continue;
+    }
     if ((*s)->epoch != epoch_) {
       (*s)->epoch = epoch_;
       touched_.push_back(*s);

@@ -80,6 +80,7 @@ private:
   memseries* lookup(std::uint64_t hash, const labels& ls) const;
   memseries* insert(std::uint64_t hash, const labels& ls, series_ref ref);
   void erase(memseries* s);
+  /// nullptr (stats.limit_error set) when a new series is over a cardinality limit.
   result<memseries*> get_or_load(lmdb::txn& t, series_index& index, const labels& ls,
                                  append_stats& stats);
   status load_last_chunk(lmdb::txn& t, memseries& s);

@@ -2,7 +2,9 @@
 // Selection by matchers lives in series_index_select.cpp.
 #include "store/series_index.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <set>
 #include <string>
 
 #include "store/compress.hpp"
@@ -29,6 +31,18 @@ status series_index::load(const lmdb::txn& t) {
     return corruption("meta next_series_ref: malformed record of " + std::to_string(v.size()) + " bytes");
   next_ref_ = committed_next_ref_ = get_u64_be(v.data() + 1);
   if (next_ref_ == 0) return corruption("meta next_series_ref: zero");
+  per_metric_.clear();
+  per_service_.clear();
+  auto tally = [&](std::string_view name, std::map<std::string, std::int64_t, std::less<>>& into) {
+    return for_each_value(t, name, [&](std::string_view value, lmdb::cursor& c) {
+      auto n = c.count();
+      if (!n) return std::move(n).error();
+      into[std::string(value)] += static_cast<std::int64_t>(*n);
+      return status::ok();
+    });
+  };
+  if (limits_.per_metric > 0) VIGIL_TRY(tally("__name__", per_metric_));
+  if (limits_.per_service > 0 && !limits_.service_label.empty()) VIGIL_TRY(tally(limits_.service_label, per_service_));
   return status::ok();
 }
 
@@ -93,7 +107,72 @@ result<series_ref> series_index::create(lmdb::txn& t, const labels& ls, std::uin
     VIGIL_TRY(t.put(db_.postings, key_buf_, rk));
   }
   ++next_ref_;
+  if (limits_.per_metric > 0 || limits_.per_service > 0) {
+    count(ls, 1);
+    pending_.emplace_back(ls, 1);
+  }
   return ref;
+}
+
+void series_index::count(const labels& ls, std::int64_t delta) {
+  if (limits_.per_metric > 0)
+    if (auto m = ls.get("__name__"); !m.empty()) per_metric_[std::string(m)] += delta;
+  if (limits_.per_service > 0 && !limits_.service_label.empty())
+    if (auto s = ls.get(limits_.service_label); !s.empty()) per_service_[std::string(s)] += delta;
+}
+
+void series_index::on_commit() noexcept {
+  committed_next_ref_ = next_ref_;
+  pending_.clear();
+}
+
+void series_index::on_abort() noexcept {
+  next_ref_ = committed_next_ref_;
+  for (const auto& [ls, d] : pending_) count(ls, -d);
+  pending_.clear();
+}
+
+std::string series_index::widest_label(const lmdb::txn& t, std::string_view metric) const {
+  auto refs = postings(t, "__name__", metric);
+  if (!refs) return {};
+  std::map<std::string, std::set<std::string>, std::less<>> values;
+  std::size_t seen = 0;
+  for (series_ref r : *refs) {
+    if (++seen > 2000) break; // a sample is enough to name the culprit
+    auto ls = labels_of(t, r);
+    if (!ls) continue;
+    for (const auto& l : *ls)
+      if (l.name != "__name__") values[l.name].insert(l.value);
+  }
+  std::string best;
+  std::size_t most = 0;
+  for (const auto& [name, vs] : values)
+    if (vs.size() > most) {
+      most = vs.size();
+      best = name;
+    }
+  if (best.empty()) return {};
+  return "; label \"" + best + "\" has the most values (" + std::to_string(most) + " among " +
+         std::to_string(std::min(seen, refs->size())) + " series)";
+}
+
+std::string series_index::over_limit(const lmdb::txn& t, const labels& ls) const {
+  if (limits_.per_metric > 0) {
+    const auto m = ls.get("__name__");
+    auto it = per_metric_.find(m);
+    if (it != per_metric_.end() && it->second >= static_cast<std::int64_t>(limits_.per_metric))
+      return "metric \"" + std::string(m) + "\" reached its limit of " + std::to_string(limits_.per_metric) +
+             " series per shard" + widest_label(t, m);
+  }
+  if (limits_.per_service > 0 && !limits_.service_label.empty()) {
+    const auto s = ls.get(limits_.service_label);
+    auto it = per_service_.find(s);
+    if (!s.empty() && it != per_service_.end() && it->second >= static_cast<std::int64_t>(limits_.per_service))
+      return limits_.service_label + " \"" + std::string(s) + "\" reached its limit of " +
+             std::to_string(limits_.per_service) + " series per shard (metric \"" + std::string(ls.get("__name__")) +
+             "\"" + widest_label(t, ls.get("__name__")) + ")";
+  }
+  return {};
 }
 
 status series_index::remove(lmdb::txn& t, series_ref ref, const labels& ls) {
@@ -107,6 +186,10 @@ status series_index::remove(lmdb::txn& t, series_ref ref, const labels& ls) {
     key_buf_.clear();
     append_postings_key(key_buf_, l.name, l.value);
     VIGIL_TRY(gone(t.del(db_.postings, key_buf_, &item)));
+  }
+  if (limits_.per_metric > 0 || limits_.per_service > 0) {
+    count(ls, -1);
+    pending_.emplace_back(ls, -1);
   }
   return status::ok();
 }

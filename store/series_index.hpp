@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,12 +36,28 @@ namespace vigil::store {
 /// Version byte in front of series records.
 inline constexpr std::uint8_t series_record_version = 1;
 
+/// Cardinality limits of one shard (0: none). The node divides its global
+/// limits by the number of shards, as Mimir does per ingester.
+struct series_limits {
+  std::uint64_t per_metric = 0;       ///< series per metric name
+  std::uint64_t per_service = 0;      ///< series per value of service_label
+  std::string service_label = "job";
+};
+
 class series_index {
 public:
   explicit series_index(const schema& s) : db_(s) {}
 
-  /// Reads the next-ref counter from meta (O(1)). corruption when malformed.
+  /// Reads the next-ref counter from meta (O(1)), and with limits set, the
+  /// series count of every metric name and service (one postings scan of
+  /// those two label names). corruption when malformed.
   status load(const lmdb::txn& t);
+  /// Call before load().
+  void set_limits(series_limits l) { limits_ = std::move(l); }
+  /// Empty when a new series `ls` fits the limits, else why not: the limit,
+  /// the metric or service, and the label with the most values among that
+  /// metric's series (what most likely blew up).
+  std::string over_limit(const lmdb::txn& t, const labels& ls) const;
 
   /// Whether `ls` can be indexed: non-empty, names non-empty, at most
   /// max_label_name_bytes long and free of bytes 0x00..0x02. invalid_argument otherwise.
@@ -57,9 +74,9 @@ public:
   /// Persists the counter if create() advanced it. Call before committing.
   status flush(lmdb::txn& t);
   /// After the txn committed: the flushed counter is now durable.
-  void on_commit() noexcept { committed_next_ref_ = next_ref_; }
+  void on_commit() noexcept;
   /// After the txn aborted: forgets refs handed out since the last commit.
-  void on_abort() noexcept { next_ref_ = committed_next_ref_; }
+  void on_abort() noexcept;
 
   /// Removes series `ref` with labels `ls` (series record, label_hash and
   /// postings items). Its ref is never reused.
@@ -98,7 +115,14 @@ private:
   status read_dups(lmdb::cursor& c, postings_list& out) const;
   status decode_series_record(lmdb::bytes rec, series_ref ref) const;
 
+  /// Adds `delta` to the counts of `ls`'s metric and service.
+  void count(const labels& ls, std::int64_t delta);
+  std::string widest_label(const lmdb::txn& t, std::string_view metric) const;
+
   schema db_;
+  series_limits limits_;
+  std::map<std::string, std::int64_t, std::less<>> per_metric_, per_service_;
+  std::vector<std::pair<labels, std::int64_t>> pending_; ///< count changes of the open txn
   series_ref next_ref_ = 1;
   series_ref committed_next_ref_ = 1;
   mutable std::vector<std::uint8_t> key_buf_;

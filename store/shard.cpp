@@ -24,6 +24,7 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   if (!db) return std::move(db).error();
   auto p = std::make_unique<impl>(std::move(*e), *db);
   p->out_of_order_window_ms = opts.out_of_order_window_ms;
+  p->index.set_limits({opts.max_series_per_metric, opts.max_series_per_service, opts.service_label});
   auto t = lmdb::txn::begin(p->env, true);
   if (!t) return std::move(t).error();
   VIGIL_TRY(p->index.load(*t));

@@ -45,6 +45,10 @@ struct shard_options {
   /// Samples older than their series' newest are accepted when they are at
   /// most this old (relative to append()'s `now`); 0: any age.
   timestamp_ms out_of_order_window_ms = 0;
+  /// Cardinality limits of this shard (series_index.hpp); 0: none.
+  std::uint64_t max_series_per_metric = 0;
+  std::uint64_t max_series_per_service = 0;
+  std::string service_label = "job";
 };
 
 struct shard_stats {
