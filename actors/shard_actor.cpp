@@ -106,7 +106,10 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     [=](atom::write, const series_payload& p) -> caf::result<messages::ingest_ack> {
       auto batch = messages::decode_series_set(p.bytes);
       if (!batch) return fail<messages::ingest_ack>(batch.error());
+      const auto t0 = std::chrono::steady_clock::now();
       auto r = self->state.store->append(write_batch{std::move(*batch)}, now());
+      if (r && (r->appended > 0 || r->new_series > 0))
+        self->state.observe_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       if (!r) return fail<messages::ingest_ack>(r.error());
       return messages::ingest_ack::from(*r);
     },
@@ -134,13 +137,21 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     },
     [=](atom::stats) {
       auto s = self->state.store->stats();
-      return messages::shard_stats_msg{self->state.id, s.series, s.chunks, s.samples_appended,
-                                       s.bytes_on_disk};
+      const auto& st = self->state;
+      messages::shard_stats_msg m{st.id, s.series, s.chunks, s.samples_appended, s.bytes_on_disk};
+      m.commits = st.commits;
+      m.commit_seconds = st.commit_seconds;
+      m.commit_buckets = st.commit_buckets;
+      m.retention_chunks_deleted = st.retention_chunks_deleted;
+      m.retention_series_deleted = st.retention_series_deleted;
+      return m;
     },
     [=](atom::tick, std::int64_t at, std::uint64_t from)
       -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t> {
       auto r = self->state.store->retention_step(policy, at, from, step_series);
       if (!r) return to_error(r.error());
+      self->state.retention_chunks_deleted += r->chunks_deleted;
+      self->state.retention_series_deleted += r->series_deleted;
       return {r->next, r->chunks_deleted, r->series_deleted};
     },
     [=](atom::sync) {

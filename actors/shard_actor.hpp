@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
+#include <vector>
 
 #include "actors/clock.hpp"
 #include "actors/interfaces.hpp"
@@ -35,6 +37,19 @@ struct shard_actor_options {
 struct shard_state {
   std::unique_ptr<store::shard> store;
   std::uint32_t id = 0;
+  /// Self-metrics (messages::shard_stats_msg).
+  std::uint64_t commits = 0;
+  double commit_seconds = 0;
+  std::vector<std::uint64_t> commit_buckets = std::vector<std::uint64_t>(std::size(messages::commit_buckets_s) + 1);
+  std::uint64_t retention_chunks_deleted = 0;
+  std::uint64_t retention_series_deleted = 0;
+  void observe_commit(double seconds) {
+    ++commits;
+    commit_seconds += seconds;
+    std::size_t b = 0;
+    while (b < std::size(messages::commit_buckets_s) && seconds > messages::commit_buckets_s[b]) ++b;
+    ++commit_buckets[b];
+  }
 
   /// A select within the request's deadline and sample limit.
   result<messages::series_payload> select(const messages::select_request& req) const;

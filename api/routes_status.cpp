@@ -12,6 +12,7 @@
 
 #include "actors/defaults.hpp"
 #include "actors/errors.hpp"
+#include "api/codec_util.hpp"
 #include "api/endpoint_params.hpp"
 #include "api/prom_json.hpp"
 #include "api/routes_detail.hpp"
@@ -128,6 +129,100 @@ void request_all_series(bridge_ptr self, const std::shared_ptr<tsdb_gather>& g,
       [=](caf::error& err) { g->fail(to_status(err)); });
 }
 
+/// Storage self-metrics from every shard's stats: per-shard gauges, the
+/// commit-latency histogram over all shards, retention counters.
+std::string render_storage_metrics(const std::vector<messages::shard_stats_msg>& shards, std::size_t total) {
+  std::string out;
+  auto head = [&out](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  auto per_shard = [&](const char* name, const char* type, const char* help, auto value, const char* extra = "") {
+    head(name, type, help);
+    for (const auto& s : shards)
+      out += std::string(name) + "{shard=\"" + std::to_string(s.shard_id) + "\"" + extra + "} " +
+             std::to_string(value(s)) + "\n";
+  };
+  head("vigil_storage_shards_up", "gauge", "Shards that answered (of vigil_storage_shards).");
+  out += "vigil_storage_shards_up " + std::to_string(shards.size()) + "\n";
+  head("vigil_storage_shards", "gauge", "Shards of this node.");
+  out += "vigil_storage_shards " + std::to_string(total) + "\n";
+  using S = const messages::shard_stats_msg&;
+  per_shard("vigil_storage_series", "gauge", "Series in the shard's index.", [](S s) { return s.series; });
+  per_shard("vigil_storage_chunks", "gauge", "Chunk records in the shard.", [](S s) { return s.chunks; });
+  per_shard("vigil_storage_bytes", "gauge", "Bytes the shard's LMDB environment uses, by tier.",
+            [](S s) { return s.bytes_on_disk; }, ",tier=\"hot\"");
+  per_shard("vigil_storage_samples_appended_total", "counter", "Samples committed since start.",
+            [](S s) { return s.samples_appended; });
+  per_shard("vigil_storage_retention_deleted_chunks_total", "counter", "Chunks deleted by retention since start.",
+            [](S s) { return s.retention_chunks_deleted; });
+  per_shard("vigil_storage_retention_deleted_series_total", "counter",
+            "Series removed by retention (no samples left) since start.", [](S s) { return s.retention_series_deleted; });
+  // One histogram over all shards.
+  constexpr std::size_t nb = std::size(messages::commit_buckets_s);
+  std::vector<std::uint64_t> buckets(nb + 1);
+  std::uint64_t count = 0;
+  double sum = 0;
+  for (const auto& s : shards) {
+    count += s.commits;
+    sum += s.commit_seconds;
+    for (std::size_t i = 0; i < s.commit_buckets.size() && i <= nb; ++i) buckets[i] += s.commit_buckets[i];
+  }
+  head("vigil_storage_commit_duration_seconds", "histogram", "Shard write transactions (append + commit + fsync).");
+  std::uint64_t cum = 0;
+  for (std::size_t i = 0; i <= nb; ++i) {
+    cum += buckets[i];
+    std::string le;
+    if (i == nb) le = "+Inf";
+    else append_go_float_g(le, messages::commit_buckets_s[i]);
+    out += "vigil_storage_commit_duration_seconds_bucket{le=\"" + le + "\"} " + std::to_string(cum) + "\n";
+  }
+  std::string sum_text;
+  append_go_float_g(sum_text, sum);
+  out += "vigil_storage_commit_duration_seconds_sum " + sum_text + "\n";
+  out += "vigil_storage_commit_duration_seconds_count " + std::to_string(count) + "\n";
+  return out;
+}
+
+/// Appends the storage metrics (shards that do not answer in time are left out).
+void append_storage_metrics(const ctx& c, std::string text, std::function<void(std::string)> next) {
+  struct gather {
+    std::string text;
+    std::function<void(std::string)> next;
+    std::vector<messages::shard_stats_msg> got;
+    std::size_t pending = 0, total = 0;
+    void done_one() {
+      if (--pending == 0) {
+        std::sort(got.begin(), got.end(), [](const auto& a, const auto& b) { return a.shard_id < b.shard_id; });
+        next(text + render_storage_metrics(got, total));
+      }
+    }
+  };
+  const auto timeout = std::chrono::seconds(2);
+  c.run([=](bridge_ptr self, const api_handles& h) {
+    self->request(h.node, timeout, atom::get_v, atom::shards_v)
+      .then(
+        [=](const shard_table& t) {
+          auto g = std::make_shared<gather>();
+          g->text = text;
+          g->next = next;
+          g->total = t.shards.size();
+          g->pending = 1;
+          for (const auto& s : t.shards) {
+            if (!s) continue;
+            ++g->pending;
+            self->request(s, timeout, atom::stats_v)
+              .then([=](const messages::shard_stats_msg& m) {
+                      g->got.push_back(m);
+                      g->done_one();
+                    },
+                    [=](caf::error&) { g->done_one(); });
+          }
+          g->done_one();
+        },
+        [=](caf::error&) { next(text); });
+  });
+}
+
 } // namespace
 
 void get_healthy(const ctx&, call&, responder done) { done(text(200, "vigil is Healthy.\n")); }
@@ -162,7 +257,9 @@ void get_self_metrics(const ctx& c, call&, responder done) {
   counter("vigil_queries_total", "PromQL queries received.", s.queries);
   counter("vigil_queries_failed_total", "PromQL queries that failed.", s.queries_failed);
   append_notify_metrics(c, std::move(out), [c, done](std::string text) {
-    append_rule_metrics(c, std::move(text), done);
+    append_storage_metrics(c, std::move(text), [c, done](std::string with_storage) {
+      append_rule_metrics(c, std::move(with_storage), done);
+    });
   });
 }
 

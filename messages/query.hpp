@@ -123,12 +123,25 @@ struct shard_stats_msg {
   /// while the shard is empty or does not track them.
   std::int64_t min_time = std::numeric_limits<std::int64_t>::max();
   std::int64_t max_time = std::numeric_limits<std::int64_t>::min();
+  /// Write commits since start: count, total seconds, and per bucket of
+  /// commit_buckets_s (non-cumulative; one more for +Inf).
+  std::uint64_t commits = 0;
+  double commit_seconds = 0;
+  std::vector<std::uint64_t> commit_buckets;
+  /// Retention since start.
+  std::uint64_t retention_chunks_deleted = 0;
+  std::uint64_t retention_series_deleted = 0;
 };
+
+/// Upper bounds (seconds) of the commit-latency histogram buckets.
+inline constexpr double commit_buckets_s[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                              0.05,   0.1,   0.25,   0.5,   1,    2.5};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_stats_msg& x) {
   return f(caf::meta::type_name("vigil.shard_stats"), x.shard_id, x.series, x.chunks,
-           x.samples_appended, x.bytes_on_disk, x.min_time, x.max_time);
+           x.samples_appended, x.bytes_on_disk, x.min_time, x.max_time, x.commits, x.commit_seconds,
+           x.commit_buckets, x.retention_chunks_deleted, x.retention_series_deleted);
 }
 
 /// Query answers go from the query actor to the HTTP frontend in the same

@@ -1,6 +1,9 @@
 """Cardinality limits: a metric whose label values explode gets a 400 that
 names the metric and the label that blew up; series already known keep
 ingesting, other metrics are unaffected, and /metrics counts the rejects."""
+import shutil
+import subprocess
+
 from harness import run
 
 CONFIG = """
@@ -29,6 +32,17 @@ def test(env):
     metrics = node.get("/metrics").body.decode()
     line = next(l for l in metrics.splitlines() if l.startswith("vigil_ingest_limited_samples_total"))
     assert int(float(line.split()[-1])) == 200 - stored, line
+    # Storage self-metrics: per-shard series add up, commits are timed, and
+    # the whole exposition passes promtool's linter.
+    series = sum(int(l.split()[-1]) for l in metrics.splitlines() if l.startswith("vigil_storage_series{"))
+    assert series == 10 + stored, (series, stored)
+    count = next(l for l in metrics.splitlines() if l.startswith("vigil_storage_commit_duration_seconds_count"))
+    assert int(count.split()[-1]) >= 2, count
+    assert 'vigil_storage_commit_duration_seconds_bucket{le="+Inf"}' in metrics
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool (Debian package prometheus) is required"
+    lint = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=30)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 run(test)
