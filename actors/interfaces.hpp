@@ -29,6 +29,10 @@ using shard_actor = caf::typed_actor<
   /// Appends a Cap'n Proto write batch in one LMDB transaction; replies after
   /// the commit. Error: unavailable (disk), invalid_argument (bad bytes).
   caf::replies_to<atom::write, messages::series_payload>::with<messages::ingest_ack>,
+  /// Group commit: commits the writes appended since the last commit in one
+  /// transaction and answers them. Sent by the shard to itself after the
+  /// first write of a group, so every write queued before it joins.
+  caf::reacts_to<atom::write>,
   /// Series matching the selector with their samples in range (Cap'n Proto).
   caf::replies_to<atom::select, messages::select_request>::with<messages::series_payload>,
   /// Label sets (no samples) of matching series with data in range.

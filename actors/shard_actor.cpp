@@ -24,6 +24,9 @@ caf::result<T> fail(const status& st) {
   return caf::result<T>{to_error(st)};
 }
 
+/// A group is committed at once when it holds this many samples.
+constexpr std::uint64_t max_group_samples = 200'000;
+
 caf::result<string_list> to_reply(result<std::vector<std::string>> r) {
   if (!r) return fail<string_list>(r.error());
   return string_list{std::move(*r)};
@@ -79,6 +82,17 @@ result<series_payload> shard_state::eval(const messages::partial_request& req) c
   return series_payload{messages::encode_series_set(r->items)};
 }
 
+void shard_state::commit_group() {
+  if (group.empty() && !store->group_open()) return;
+  auto st = store->commit_group();
+  if (st) observe_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - group_started).count());
+  for (auto& [rp, ack] : group) {
+    if (st) rp.deliver(ack);
+    else rp.deliver(to_error(st));
+  }
+  group.clear();
+}
+
 shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state> self,
                                       shard_actor_options opts) {
   self->state.id = opts.id;
@@ -106,12 +120,31 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     [=](atom::write, const series_payload& p) -> caf::result<messages::ingest_ack> {
       auto batch = messages::decode_series_set(p.bytes);
       if (!batch) return fail<messages::ingest_ack>(batch.error());
-      const auto t0 = std::chrono::steady_clock::now();
-      auto r = self->state.store->append(write_batch{std::move(*batch)}, now());
-      if (r && (r->appended > 0 || r->new_series > 0))
-        self->state.observe_commit(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      if (!r) return fail<messages::ingest_ack>(r.error());
-      return messages::ingest_ack::from(*r);
+      auto& st = self->state;
+      const bool fresh = !st.store->group_open();
+      if (fresh) st.group_started = std::chrono::steady_clock::now();
+      auto r = st.store->append_to_group(write_batch{std::move(*batch)}, now());
+      if (!r) {
+        if (!st.store->group_open()) { // the group aborted: none of its writes happened
+          for (auto& [rp, ack] : st.group) rp.deliver(to_error(r.error()));
+          st.group.clear();
+        }
+        return fail<messages::ingest_ack>(r.error());
+      }
+      if (!st.store->group_open()) return messages::ingest_ack::from(*r); // nothing to commit
+      auto rp = self->make_response_promise<messages::ingest_ack>();
+      st.group.emplace_back(rp, messages::ingest_ack::from(*r));
+      if (st.store->group_samples() >= max_group_samples) {
+        st.commit_group(); // bounds a transaction's dirty pages and a write's wait
+      } else if (!st.commit_queued) {
+        st.commit_queued = true;
+        self->send(self, atom::write_v); // behind every write already queued
+      }
+      return rp;
+    },
+    [=](atom::write) {
+      self->state.commit_queued = false;
+      self->state.commit_group();
     },
     [=](atom::select, const select_request& req) { return reply(self->state.select(req)); },
     [=](atom::series, const select_request& req) -> caf::result<series_payload> {
@@ -148,6 +181,7 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     },
     [=](atom::tick, std::int64_t at, std::uint64_t from)
       -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t> {
+      self->state.commit_group();
       auto r = self->state.store->retention_step(policy, at, from, step_series);
       if (!r) return to_error(r.error());
       self->state.retention_chunks_deleted += r->chunks_deleted;
@@ -155,6 +189,7 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       return {r->next, r->chunks_deleted, r->series_deleted};
     },
     [=](atom::sync) {
+      self->state.commit_group();
       if (auto st = self->state.store->sync(); !st) return self->quit(to_error(st));
       self->delayed_send(self, interval, atom::sync_v);
     },

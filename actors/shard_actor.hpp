@@ -37,6 +37,12 @@ struct shard_actor_options {
 struct shard_state {
   std::unique_ptr<store::shard> store;
   std::uint32_t id = 0;
+  /// Group commit: the writes of the open group, answered at its commit.
+  std::vector<std::pair<caf::typed_response_promise<messages::ingest_ack>, messages::ingest_ack>> group;
+  bool commit_queued = false;
+  std::chrono::steady_clock::time_point group_started;
+  /// Commits the open group and answers its writes (errors: all fail).
+  void commit_group();
   /// Self-metrics (messages::shard_stats_msg).
   std::uint64_t commits = 0;
   double commit_seconds = 0;
@@ -59,7 +65,10 @@ struct shard_state {
 
   /// Flushes before the environment closes (shutdown under fsync never).
   ~shard_state() {
-    if (store) (void)store->sync();
+    if (!store) return;
+    (void)store->commit_group(); // durable, though its writers are gone (never acknowledged)
+    group.clear();
+    (void)store->sync();
   }
   static inline const char* name = "vigil.shard";
 };

@@ -32,26 +32,53 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
 }
 
 result<append_stats> shard::append(const write_batch& batch, timestamp_ms now) {
-  impl& s = *impl_;
-  if (batch.sample_count() == 0) return append_stats{}; // no txn, no fsync
-  const timestamp_ms window = s.out_of_order_window_ms;
-  s.hd.set_min_time(window > 0 && now > 0 ? now - window : std::numeric_limits<timestamp_ms>::min());
-  auto t = lmdb::txn::begin(s.env, false);
-  if (!t) return std::move(t).error();
-  auto stats = s.hd.append(*t, s.index, batch);
-  status st = stats ? s.index.flush(*t) : stats.error();
-  if (st.is_ok()) st = t->commit();
-  if (!st.is_ok()) {
-    t->abort();
-    s.hd.on_abort();
-    s.index.on_abort();
-    return st;
-  }
-  s.hd.on_commit();
-  s.index.on_commit();
-  s.samples_appended += stats->appended;
+  auto stats = append_to_group(batch, now);
+  if (!stats) return stats;
+  VIGIL_TRY(commit_group());
   return stats;
 }
+
+result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_ms now) {
+  impl& s = *impl_;
+  if (batch.sample_count() == 0) return append_stats{}; // no txn, no fsync
+  for (const auto& item : batch.items)
+    if (!item.samples.empty()) VIGIL_TRY(series_index::validate(item.lbls));
+  const timestamp_ms window = s.out_of_order_window_ms;
+  s.hd.set_min_time(window > 0 && now > 0 ? now - window : std::numeric_limits<timestamp_ms>::min());
+  if (!s.group) {
+    auto t = lmdb::txn::begin(s.env, false);
+    if (!t) return std::move(t).error();
+    s.group.emplace(std::move(*t));
+  }
+  auto stats = s.hd.append(*s.group, s.index, batch);
+  if (!stats) {
+    s.abort_group();
+    return stats;
+  }
+  s.group_samples += stats->appended;
+  return stats;
+}
+
+status shard::commit_group() {
+  impl& s = *impl_;
+  if (!s.group) return status::ok();
+  status st = s.index.flush(*s.group);
+  if (st.is_ok()) st = s.group->commit();
+  if (!st.is_ok()) {
+    s.abort_group();
+    return st;
+  }
+  s.group.reset();
+  s.hd.on_commit();
+  s.index.on_commit();
+  s.samples_appended += s.group_samples;
+  s.group_samples = 0;
+  return status::ok();
+}
+
+bool shard::group_open() const noexcept { return impl_->group.has_value(); }
+
+std::uint64_t shard::group_samples() const noexcept { return impl_->group_samples; }
 
 status shard::sync() { return impl_->env.sync(); }
 

@@ -98,6 +98,20 @@ public:
   /// On error nothing of the batch is committed.
   result<append_stats> append(const write_batch& batch, timestamp_ms now = 0);
 
+  /// Group commit: append_to_group() adds a batch to one open write
+  /// transaction (begun by the first batch); commit_group() commits it
+  /// (fsync per policy), so N concurrent writers pay for one commit. Nothing
+  /// of a group is durable or visible before commit_group() returns ok.
+  /// A batch with an unindexable label set is refused with invalid_argument
+  /// before it touches the group; any other failure aborts the whole group
+  /// (group_open() is then false and every batch in it must be failed).
+  /// append() is append_to_group() + commit_group().
+  result<append_stats> append_to_group(const write_batch& batch, timestamp_ms now = 0);
+  status commit_group();
+  bool group_open() const noexcept;
+  /// Samples appended to the open group so far.
+  std::uint64_t group_samples() const noexcept;
+
   /// One bounded step of enforcing `policy` at `now`: for at most
   /// `max_series` series from ref `from` on, deletes the chunks whose newest
   /// sample is older than the series' retention, and removes series left

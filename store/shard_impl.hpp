@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "store/head.hpp"
 #include "store/lmdb.hpp"
@@ -21,6 +22,15 @@ struct shard::impl {
   head hd;
   std::uint64_t samples_appended = 0;
   timestamp_ms out_of_order_window_ms = 0;
+  std::optional<lmdb::txn> group;   ///< the open group-commit transaction
+  std::uint64_t group_samples = 0;
+  void abort_group() {
+    if (group) group->abort();
+    group.reset();
+    group_samples = 0;
+    hd.on_abort();
+    index.on_abort();
+  }
 };
 
 } // namespace vigil::store

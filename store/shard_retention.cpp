@@ -50,6 +50,7 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
   impl& s = *impl_;
   retention_progress p;
   if (policy.keeps_everything()) return p;
+  if (s.group) return unavailable("retention: the open write group must be committed first");
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
   auto fail = [&](status st) -> result<retention_progress> {

@@ -256,3 +256,43 @@ BOOST_AUTO_TEST_CASE(stats_count_series_chunks_and_samples) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(group_commit)
+
+BOOST_AUTO_TEST_CASE(batches_of_a_group_become_visible_and_durable_at_its_commit) {
+  shard_fixture f;
+  f.append({{ramp(up_api, 0, 3, 1000)}});
+  auto a = f.sh->append_to_group({{ramp(up_api, 3000, 2, 1000)}});
+  auto b = f.sh->append_to_group({{ramp(up_db, 0, 4, 1000)}});
+  BOOST_REQUIRE(a.has_value() && b.has_value());
+  BOOST_TEST(a->appended == 2u);
+  BOOST_TEST(b->new_series == 1u);
+  BOOST_TEST(f.sh->group_open());
+  BOOST_TEST(f.sh->group_samples() == 6u);
+  // Reads meanwhile see only committed data (and do not block on the writer).
+  BOOST_TEST(f.select({eq("job", "api")})[0].samples.size() == 3u);
+  BOOST_TEST(f.select({eq("job", "db")}).empty());
+  // Retention waits for the group.
+  retention_policy p;
+  p.default_keep_ms = 1;
+  BOOST_TEST(!f.sh->retention_step(p, 1'000'000, 0, 10).has_value());
+  BOOST_REQUIRE(f.sh->commit_group().is_ok());
+  BOOST_TEST(!f.sh->group_open());
+  BOOST_TEST(f.select({eq("job", "api")})[0].samples.size() == 5u);
+  f.reopen();
+  BOOST_TEST(f.select({eq("job", "db")})[0].samples.size() == 4u);
+  BOOST_TEST(f.sh->stats().series == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unindexable_batch_is_refused_without_harming_the_group) {
+  shard_fixture f;
+  BOOST_REQUIRE(f.sh->append_to_group({{ramp(up_api, 0, 2, 1000)}}).has_value());
+  series bad{labels{{"", "x"}}, {{1, 1}}};
+  auto r = f.sh->append_to_group({{bad}});
+  BOOST_TEST(!r.has_value());
+  BOOST_TEST(f.sh->group_open());
+  BOOST_REQUIRE(f.sh->commit_group().is_ok());
+  BOOST_TEST(f.select({eq("job", "api")})[0].samples.size() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
