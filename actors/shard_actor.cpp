@@ -171,7 +171,12 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     [=](atom::stats) {
       auto s = self->state.store->stats();
       const auto& st = self->state;
-      messages::shard_stats_msg m{st.id, s.series, s.chunks, s.samples_appended, s.bytes_on_disk};
+      messages::shard_stats_msg m;
+      m.shard_id = st.id;
+      m.series = s.series;
+      m.chunks = s.chunks;
+      m.samples_appended = s.samples_appended;
+      m.bytes_on_disk = s.bytes_on_disk;
       m.commits = st.commits;
       m.commit_seconds = st.commit_seconds;
       m.commit_buckets = st.commit_buckets;
