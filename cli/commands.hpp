@@ -65,4 +65,22 @@ struct silence_flags {
 /// vigil silence add|list|expire.
 int cmd_silence(const silence_flags& f);
 
+struct backup_flags {
+  std::string to;          ///< directory of backups (each backup is a <time> subdirectory)
+  std::string data_dir;    ///< overrides storage.data_dir
+  std::string config_file; ///< where storage.data_dir comes from (default: embedded)
+};
+
+/// vigil backup: a hot, incremental backup of a data directory (cli/cmd_backup.cpp).
+int cmd_backup(const backup_flags& f);
+
+struct restore_flags {
+  std::string from;     ///< a backup, or a directory of backups (the newest is restored)
+  std::string data_dir; ///< the target data directory
+  bool force = false;   ///< replace the environments of a non-empty data directory
+};
+
+/// vigil restore: verifies a backup's checksums, then restores it.
+int cmd_restore(const restore_flags& f);
+
 } // namespace vigil::cli

@@ -1,4 +1,4 @@
-// vigil: one binary, subcommands serve | query | push.
+// vigil: one binary, subcommands serve | query | push | rules | silence | backup | restore.
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
@@ -52,6 +52,19 @@ CLI::App* add_silence(CLI::App& app, vigil::cli::silence_flags& f) {
   return silence;
 }
 
+/// vigil backup --to DIR and vigil restore --from DIR --data-dir D.
+std::pair<CLI::App*, CLI::App*> add_backup(CLI::App& app, vigil::cli::backup_flags& b, vigil::cli::restore_flags& r) {
+  auto* backup = app.add_subcommand("backup", "Hot backup of every shard (incremental when DIR holds earlier backups)");
+  backup->add_option("--to", b.to, "Directory of backups; each backup is a <time> subdirectory")->required();
+  backup->add_option("--data-dir", b.data_dir, "Data directory (overrides storage.data_dir)");
+  backup->add_option("--config", b.config_file, "YAML configuration file (for storage.data_dir)");
+  auto* restore = app.add_subcommand("restore", "Verify a backup's checksums, then restore it into a data directory");
+  restore->add_option("--from", r.from, "A backup, or a directory of backups (the newest is taken)")->required();
+  restore->add_option("--data-dir", r.data_dir, "Target data directory (must be empty unless --force)")->required();
+  restore->add_flag("--force", r.force, "Replace the shard, alerts and notify environments of a non-empty data directory");
+  return {backup, restore};
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -84,11 +97,17 @@ int main(int argc, char** argv) {
   silence_flags slf;
   auto* silence = add_silence(app, slf);
 
+  backup_flags bf;
+  restore_flags rsf;
+  auto [backup, restore] = add_backup(app, bf, rsf);
+
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return cmd_serve(sf);
   if (query->parsed()) return cmd_query(qf);
   if (push->parsed()) return cmd_push(pf);
   if (rules->parsed()) return cmd_rules(rf);
   if (silence->parsed()) return cmd_silence(slf);
+  if (backup->parsed()) return cmd_backup(bf);
+  if (restore->parsed()) return cmd_restore(rsf);
   return 1;
 }

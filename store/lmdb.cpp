@@ -73,6 +73,19 @@ std::uint64_t env::used_bytes() const noexcept {
   return (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
 }
 
+result<env> env::open_read_only(const std::string& dir) {
+  env e;
+  if (int rc = mdb_env_create(&e.env_); rc != MDB_SUCCESS) return to_status(rc, "mdb_env_create");
+  // No mdb_env_set_mapsize: LMDB then maps the size recorded by the writer.
+  if (int rc = mdb_env_open(e.env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0644); rc != MDB_SUCCESS)
+    return to_status(rc, "mdb_env_open " + dir);
+  return e;
+}
+
+status env::copy_to_fd(int fd, bool compact) const {
+  return to_status(mdb_env_copyfd2(env_, fd, compact ? MDB_CP_COMPACT : 0u), "mdb_env_copyfd2");
+}
+
 // ---- txn --------------------------------------------------------------------
 
 result<txn> txn::begin(const env& e, bool read_only) {

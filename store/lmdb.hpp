@@ -66,6 +66,16 @@ public:
   /// Bytes of the data file in use: (last page + 1) * page size.
   std::uint64_t used_bytes() const noexcept;
 
+  /// Opens the existing environment in `dir`, which another process may be
+  /// writing, for reading only (MDB_RDONLY | MDB_NOTLS, with the map size
+  /// recorded in the file). Used by backups; creates nothing.
+  static result<env> open_read_only(const std::string& dir);
+  /// Writes a copy of the environment to `fd` (mdb_env_copyfd2; with
+  /// `compact`, MDB_CP_COMPACT: free pages omitted, pages renumbered). The
+  /// copy is one read transaction: a consistent snapshot. Blocks until done;
+  /// `fd` may be a pipe (written sequentially), which the caller drains.
+  status copy_to_fd(int fd, bool compact) const;
+
 private:
   MDB_env* env_ = nullptr;
 };
