@@ -56,23 +56,37 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
   auto fail = [&](status st) -> result<retention_progress> {
     t->abort();
     s.hd.on_abort();
+    s.index.on_abort();
     return st;
   };
-  auto c = lmdb::cursor::open(*t, s.db.series);
-  if (!c) return fail(std::move(c).error());
-  auto at = c->seek(make_ref_key(from));
-  if (!at) return fail(std::move(at).error());
+  // The cursor is closed before the transaction ends (also on errors):
+  // LMDB frees a write transaction's cursors when it commits or aborts.
   std::vector<std::pair<series_ref, labels>> batch;
-  while (true) {
-    if (!at) return fail(std::move(at).error());
-    if (!*at || batch.size() >= std::max<std::size_t>(max_series, 1)) break;
-    const series_ref ref = get_u64_be(c->key().data());
-    auto ls = s.index.labels_of(*t, ref);
-    if (!ls) return fail(std::move(ls).error());
-    batch.emplace_back(ref, std::move(*ls));
-    at = c->move(MDB_NEXT);
+  status scan;
+  {
+    auto c = lmdb::cursor::open(*t, s.db.series);
+    if (!c) return fail(std::move(c).error());
+    auto at = c->seek(make_ref_key(from));
+    while (scan.is_ok()) {
+      if (!at) {
+        scan = std::move(at).error();
+        break;
+      }
+      if (!*at || batch.size() >= std::max<std::size_t>(max_series, 1)) {
+        p.next = *at ? get_u64_be(c->key().data()) : 0;
+        break;
+      }
+      const series_ref ref = get_u64_be(c->key().data());
+      auto ls = s.index.labels_of(*t, ref);
+      if (!ls) {
+        scan = std::move(ls).error();
+        break;
+      }
+      batch.emplace_back(ref, std::move(*ls));
+      at = c->move(MDB_NEXT);
+    }
   }
-  p.next = *at ? get_u64_be(c->key().data()) : 0;
+  if (!scan) return fail(scan);
   for (const auto& [ref, ls] : batch) {
     const timestamp_ms keep = policy.keep_for(ls);
     if (keep <= 0) continue;
@@ -85,6 +99,7 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
   }
   if (auto st = t->commit(); !st) return fail(st);
   s.hd.on_commit();
+  s.index.on_commit();
   return p;
 }
 
