@@ -1,5 +1,6 @@
 #include "store/bit_stream.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cstring>
@@ -94,6 +95,80 @@ bool bit_reader::read_varint(std::int64_t* out) noexcept {
   if (!read_uvarint(&u)) return false;
   *out = zigzag_decode(u);
   return true;
+}
+
+// ---- fixed-width arrays, least significant bit first ---------------------------
+
+namespace {
+
+/// 8 little-endian bytes at p, of which only `avail` may exist.
+std::uint64_t load_le64(const std::uint8_t* p, std::size_t avail) noexcept {
+  std::uint64_t w = 0;
+  if (avail >= 8) {
+    std::memcpy(&w, p, 8);
+    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+    return w;
+  }
+  for (std::size_t i = 0; i < avail; ++i) w |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return w;
+}
+
+} // namespace
+
+void pack_lsb(std::span<const std::uint64_t> values, unsigned w, std::vector<std::uint8_t>& out) {
+  assert(w <= 64);
+  if (w == 0 || values.empty()) return;
+  // Gathered in a register and stored 8 bytes at a time into spare room.
+  const std::size_t at = out.size(), nbytes = (values.size() * w + 7) / 8;
+  out.resize(at + nbytes + 8, 0);
+  std::uint8_t* q = out.data() + at;
+  std::uint64_t acc = 0;
+  unsigned used = 0; // bits in acc, < 64
+  const auto store = [&q](std::uint64_t word) {
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+    std::memcpy(q, &word, 8);
+    q += 8;
+  };
+  for (std::uint64_t v : values) {
+    assert(w == 64 || v < (std::uint64_t{1} << w));
+    acc |= v << used;
+    if (used + w < 64) {
+      used += w;
+      continue;
+    }
+    store(acc);
+    acc = used == 0 ? 0 : v >> (64 - used);
+    used = used + w - 64;
+  }
+  if (used > 0) store(acc);
+  out.resize(at + nbytes);
+}
+
+void unpack_lsb(const std::uint8_t* p, std::size_t nbytes, std::size_t m, unsigned w, std::uint64_t* out) noexcept {
+  if (w == 0) {
+    std::fill(out, out + m, 0);
+    return;
+  }
+  const std::uint64_t mask = w >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << w) - 1;
+  std::size_t i = 0;
+  std::uint64_t bit = 0;
+  if (w <= 56 && nbytes >= 8) {
+    // Values whose 8-byte load stays inside the packed bytes: one load each.
+    const std::size_t fast = std::min<std::size_t>(m, (nbytes - 8) * 8 / w + 1);
+    for (; i < fast; ++i, bit += w) {
+      std::uint64_t v;
+      std::memcpy(&v, p + (bit >> 3), 8);
+      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+      out[i] = (v >> (bit & 7)) & mask;
+    }
+  }
+  for (; i < m; ++i, bit += w) {
+    const auto byte = static_cast<std::size_t>(bit >> 3);
+    const auto sh = static_cast<unsigned>(bit & 7);
+    std::uint64_t v = load_le64(p + byte, nbytes - byte) >> sh;
+    if (sh + w > 64) v |= static_cast<std::uint64_t>(p[byte + 8]) << (64 - sh);
+    out[i] = v & mask;
+  }
 }
 
 } // namespace vigil::store

@@ -4,7 +4,8 @@
 // bit_writer appends to a std::vector<uint8_t>: either the caller's (VictoriaMetrics
 // style: no allocation per call beyond the vector's own growth) or one it owns.
 // bit_reader reads a span it does not own and can start at any bit offset, so a
-// reader can resume where an earlier one stopped.
+// reader can resume where an earlier one stopped. pack_lsb/unpack_lsb store
+// fixed-width values least significant bit first, for bit-packed arrays.
 // Thread-safety: plain values; one thread at a time per object.
 #pragma once
 
@@ -108,5 +109,15 @@ private:
   std::uint64_t size_bits_ = 0;
   std::uint64_t pos_ = 0;
 };
+
+/// Appends `values` as `w` bits each (w <= 64, each value < 2^w), least
+/// significant bit first: value i is bits i*w .. i*w+w-1 of the little-endian
+/// bit string, in ceil(n*w / 8) bytes (the layout of packed chunks' integer
+/// sequences, store/codec_intseq.hpp; unlike bit_writer's MSB-first order).
+void pack_lsb(std::span<const std::uint64_t> values, unsigned w, std::vector<std::uint8_t>& out);
+
+/// Reads m values of `w` bits packed by pack_lsb from p, which holds exactly
+/// nbytes = ceil(m*w / 8) bytes (never read past), into out[0..m).
+void unpack_lsb(const std::uint8_t* p, std::size_t nbytes, std::size_t m, unsigned w, std::uint64_t* out) noexcept;
 
 } // namespace vigil::store

@@ -25,13 +25,19 @@ result<chunk_view> decode_chunk_record(std::span<const std::uint8_t> record) {
     return corruption("chunk record: " + std::to_string(record.size()) + " bytes, shorter than its header");
   if (record[0] != chunk_record_version)
     return corruption("chunk record: unknown version " + std::to_string(record[0]));
-  if (record[1] != static_cast<std::uint8_t>(chunk_encoding::xor_v1))
+  if (record[1] != static_cast<std::uint8_t>(chunk_encoding::xor_v1) &&
+      record[1] != static_cast<std::uint8_t>(chunk_encoding::packed_v1))
     return corruption("chunk record: unknown encoding " + std::to_string(record[1]));
   chunk_view c;
   c.encoding = static_cast<chunk_encoding>(record[1]);
   c.max_t = decode_time(get_u64_be(record.data() + 2));
   c.payload = record.subspan(chunk_record_header_bytes);
   return c;
+}
+
+bool decode_chunk_range(const chunk_view& c, timestamp_ms lo, timestamp_ms hi, std::vector<sample>& out) {
+  if (c.encoding == chunk_encoding::packed_v1) return packed_decode_range(c.payload, lo, hi, out);
+  return xor_decode_range(c.payload, lo, hi, out);
 }
 
 } // namespace vigil::store

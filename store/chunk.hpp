@@ -1,6 +1,7 @@
 // store/chunk.hpp - the chunk record stored in LMDB: a small header with an
-// encoding byte in front of the codec's bytes, so a second codec can be added
-// without rewriting old data.
+// encoding byte in front of the codec's bytes, so codecs can be added without
+// rewriting old data. The open head chunk is XOR (appendable sample by
+// sample); sealed chunks are packed (denser, decoded faster).
 //
 // Record bytes (value of the `chunks` sub-database; see store/FORMAT.md):
 //   [u8 record version = 1][u8 chunk_encoding][u64 BE max_t (sign-flipped)][payload]
@@ -14,13 +15,15 @@
 
 #include "core/sample.hpp"
 #include "core/status.hpp"
+#include "store/packed_chunk.hpp"
 #include "store/xor_chunk.hpp"
 
 namespace vigil::store {
 
 /// Codec of a chunk's payload. Persisted: only ever append.
 enum class chunk_encoding : std::uint8_t {
-  xor_v1 = 1, ///< store/xor_chunk.hpp (Prometheus XOR layout)
+  xor_v1 = 1,    ///< store/xor_chunk.hpp (Prometheus XOR layout): open chunks, older sealed ones
+  packed_v1 = 2, ///< store/packed_chunk.hpp (blocks of bit-packed times, decimal/XOR values): sealed chunks
 };
 
 inline constexpr std::uint8_t chunk_record_version = 1;
@@ -44,19 +47,31 @@ void append_chunk_record(std::vector<std::uint8_t>& out, chunk_encoding enc, tim
 /// version or an unknown encoding.
 result<chunk_view> decode_chunk_record(std::span<const std::uint8_t> record);
 
+/// Appends the samples of `c` with lo <= t <= hi to `out`, oldest first: the
+/// fast path of chunk reads, for every encoding. Returns false when the
+/// payload is malformed; `out` may then hold some of the samples, and the
+/// caller re-reads with chunk_iterator for the precise error.
+bool decode_chunk_range(const chunk_view& c, timestamp_ms lo, timestamp_ms hi, std::vector<sample>& out);
+
 /// Iterates the samples of a chunk of any encoding. Reusable via reset().
 class chunk_iterator {
 public:
   /// Points at `c` (its bytes must outlive the iteration).
-  void reset(const chunk_view& c) { xor_.reset(c.payload); }
-  bool next() { return xor_.next(); }
-  bool seek(timestamp_ms t) { return xor_.seek(t); }
-  sample at() const noexcept { return xor_.at(); }
-  timestamp_ms t() const noexcept { return xor_.t(); }
-  const status& err() const noexcept { return xor_.err(); }
+  void reset(const chunk_view& c) {
+    packed_ = c.encoding == chunk_encoding::packed_v1;
+    if (packed_) packed_it_.reset(c.payload);
+    else xor_.reset(c.payload);
+  }
+  bool next() { return packed_ ? packed_it_.next() : xor_.next(); }
+  bool seek(timestamp_ms t) { return packed_ ? packed_it_.seek(t) : xor_.seek(t); }
+  sample at() const noexcept { return packed_ ? packed_it_.at() : xor_.at(); }
+  timestamp_ms t() const noexcept { return packed_ ? packed_it_.t() : xor_.t(); }
+  const status& err() const noexcept { return packed_ ? packed_it_.err() : xor_.err(); }
 
 private:
-  xor_iterator xor_; // the only encoding so far; a second one makes this a variant
+  bool packed_ = false;
+  xor_iterator xor_;
+  packed_iterator packed_it_;
 };
 
 } // namespace vigil::store

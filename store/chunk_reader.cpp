@@ -57,7 +57,7 @@ status chunk_reader::samples(series_ref ref, time_range range, std::vector<sampl
     if (!ok) return std::move(ok).error();
     if (!*ok) return status::ok();
     const auto before = out.size();
-    if (c.encoding == chunk_encoding::xor_v1 && xor_decode_range(c.payload, range.min, range.max, out)) continue;
+    if (decode_chunk_range(c, range.min, range.max, out)) continue;
     out.resize(before); // malformed: the iterator names the problem
     it_.reset(c);
     for (bool more = it_.seek(range.min); more && it_.t() <= range.max; more = it_.next())

@@ -26,6 +26,35 @@ inline constexpr timestamp_ms max_chunk_span_ms = 2 * 60 * 60 * 1000;
 /// this at ~55 samples.
 inline constexpr std::size_t max_chunk_bytes = 1024;
 
+/// Samples of one sealed chunk record. When the head seals a chunk (at a
+/// cut) it transcodes it to a packed block and appends that to the series'
+/// previous sealed record while the result stays within this, the bytes and
+/// the span below; otherwise the block starts a new record. Each record costs
+/// ~36 bytes besides its samples (16-byte key, 8-byte LMDB node header,
+/// 2-byte page index, 10-byte record header): 0.3 bytes a sample at 120
+/// samples, as much as a packed counter's values take. A query decodes only
+/// the blocks (of at most max_block_samples) that overlap its range.
+inline constexpr std::uint32_t max_sealed_samples = 480;
+
+/// Samples of one block of a sealed record. When a chunk is sealed onto a
+/// record whose last block has room, that block is re-encoded with it: two
+/// head chunks make one block, which halves the per-block headers (~20
+/// bytes: first time, slope, widths, first value), about 0.08 bytes a sample
+/// on the ingest benchmark's series, for one more block decode and encode
+/// per two cuts. A query decodes at most this many samples per block it
+/// touches (~1 us).
+inline constexpr std::uint32_t max_block_samples = 2 * max_chunk_samples;
+
+/// Largest sealed record payload that a block is appended to: keeps records
+/// in leaf pages (well below LMDB's ~2 KiB overflow threshold), so noisy
+/// float series (~8 bytes a sample) stay one chunk per record.
+inline constexpr std::size_t max_sealed_bytes = 1024;
+
+/// Longest time span of one sealed record (four head chunks' worth): a
+/// record is deleted by retention only when its newest sample expires, so
+/// this bounds how long expired samples linger.
+inline constexpr timestamp_ms max_sealed_span_ms = 4 * max_chunk_span_ms;
+
 /// Capacity a new head chunk reserves: one allocation covers a typical chunk.
 inline constexpr std::size_t chunk_reserve_bytes = 256;
 

@@ -26,7 +26,7 @@ struct head::memseries {
   bool dirty = false;               ///< chunk changed since its record was written
 };
 
-head::head(const schema& s, chunk_limits limits) : db_(s), limits_(limits) {}
+head::head(const schema& s, chunk_limits limits) : db_(s), limits_(limits), sealer_(s.chunks, limits) {}
 
 head::~head() = default;
 
@@ -77,14 +77,31 @@ status head::load_last_chunk(lmdb::txn& t, memseries& s) {
   const std::string where = "chunk (series " + std::to_string(s.ref) + ", t " + std::to_string(start) + "): ";
   auto rec = decode_chunk_record(c->value());
   if (!rec) return corruption(where + rec.error().message());
-  s.chunk.reserve(std::max(defaults::chunk_reserve_bytes, rec->payload.size()));
-  s.chunk.assign(rec->payload.begin(), rec->payload.end());
-  auto app = xor_appender::resume(s.chunk);
-  if (!app) return corruption(where + app.error().message());
-  if (app->count() == 0 || app->last_t() != rec->max_t)
+  if (rec->encoding != chunk_encoding::xor_v1) {
+    // A sealed record is last (it never is after a cut, which always leaves
+    // an open chunk): its samples become the open chunk, under its key.
+    chunk_iterator it;
+    it.reset(*rec);
+    s.app.emplace(xor_appender::create(s.chunk));
+    while (it.next() && s.app->count() < xor_chunk_max_samples) s.app->append(it.t(), it.at().v);
+    if (!it.err().is_ok()) {
+      s.app.reset();
+      return corruption(where + it.err().message());
+    }
+  } else {
+    s.chunk.reserve(std::max(defaults::chunk_reserve_bytes, rec->payload.size()));
+    s.chunk.assign(rec->payload.begin(), rec->payload.end());
+    auto app = xor_appender::resume(s.chunk);
+    if (!app) return corruption(where + app.error().message());
+    s.app.emplace(std::move(*app));
+  }
+  auto* app = &*s.app;
+  if (app->count() == 0 || app->last_t() != rec->max_t) {
+    s.app.reset();
     return corruption(where + "max time in the header disagrees with the samples");
-  s.app.emplace(std::move(*app));
+  }
   s.chunk_start = start;
+  s.dirty = rec->encoding != chunk_encoding::xor_v1; // rewritten as the XOR open chunk
   return status::ok();
 }
 
@@ -117,7 +134,10 @@ status head::append_samples(lmdb::txn& t, memseries& s, const std::vector<sample
       continue;
     }
     if (!open || needs_cut(s, x.t)) {
-      if (s.dirty) VIGIL_TRY(write_chunk(t, s));
+      if (open) {
+        VIGIL_TRY(sealer_.seal(t, s.ref, s.chunk_start, s.chunk, s.app->count(), !s.dirty));
+        s.dirty = false;
+      }
       if (s.chunk.capacity() < defaults::chunk_reserve_bytes) s.chunk.reserve(defaults::chunk_reserve_bytes);
       s.app.emplace(xor_appender::create(s.chunk));
       s.chunk_start = x.t;
@@ -221,27 +241,6 @@ status head::merge_late(lmdb::txn& t, memseries& s, std::vector<sample>& late, a
   return status::ok();
 }
 
-status head::write_sealed(lmdb::txn& t, const memseries& s, const std::vector<sample>& samples) {
-  // One chunk up to twice the sample limit (a few late samples do not leave
-  // tiny chunks behind); beyond that, equal pieces of at most the limit,
-  // each under its own first time.
-  const std::size_t limit = std::min<std::size_t>(limits_.max_samples, xor_chunk_max_samples / 2);
-  const std::size_t pieces = samples.size() <= 2 * limit ? 1 : (samples.size() + limit - 1) / limit;
-  const std::size_t piece = (samples.size() + pieces - 1) / pieces;
-  std::vector<std::uint8_t> bytes;
-  for (std::size_t i = 0; i < samples.size(); i += piece) {
-    const std::size_t n = std::min(piece, samples.size() - i);
-    auto app = xor_appender::create(bytes);
-    for (std::size_t k = i; k < i + n; ++k) app.append(samples[k].t, samples[k].v);
-    const chunk_key key = make_chunk_key(s.ref, samples[i].t);
-    auto out = t.reserve(db_.chunks, key, chunk_record_header_bytes + bytes.size());
-    if (!out) return std::move(out).error();
-    write_chunk_record_header(*out, chunk_encoding::xor_v1, samples[i + n - 1].t);
-    std::memcpy(*out + chunk_record_header_bytes, bytes.data(), bytes.size());
-  }
-  return status::ok();
-}
-
 status head::merge_into_sealed(lmdb::txn& t, memseries& s, timestamp_ms start, const sample* first,
                                const sample* last, append_stats& stats) {
   const chunk_key key = make_chunk_key(s.ref, start);
@@ -253,7 +252,7 @@ status head::merge_into_sealed(lmdb::txn& t, memseries& s, timestamp_ms start, c
                       st.message());
   merge_samples(cur, first, last, merged_, stats);
   VIGIL_TRY(t.del(db_.chunks, key));
-  return write_sealed(t, s, merged_);
+  return sealer_.write(t, s.ref, merged_);
 }
 
 status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, const sample* last,
@@ -277,7 +276,7 @@ status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, co
   if (merged_.size() > 2 * keep) {
     from = merged_.size() - keep;
     std::vector<sample> sealed(merged_.begin(), merged_.begin() + static_cast<std::ptrdiff_t>(from));
-    VIGIL_TRY(write_sealed(t, s, sealed));
+    VIGIL_TRY(sealer_.write(t, s.ref, sealed));
   }
   s.app.emplace(xor_appender::create(s.chunk));
   for (std::size_t k = from; k < merged_.size(); ++k) s.app->append(merged_[k].t, merged_[k].v);
@@ -308,6 +307,10 @@ result<append_stats> head::append(lmdb::txn& t, series_index& index, const write
   for (memseries* s : touched_)
     if (s->dirty) VIGIL_TRY(write_chunk(t, *s));
   return stats;
+}
+
+result<std::size_t> head::seal_open_chunks(lmdb::txn& t, timestamp_ms before) {
+  return sealer_.seal_open_chunks(t, before);
 }
 
 void head::forget(const labels& ls) {

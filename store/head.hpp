@@ -8,7 +8,13 @@
 // lazily: the first append to a series after open reads that series' last
 // chunk record and resumes its XOR appender.
 //
-// The head decides when to cut (chunk_limits); the codec only appends.
+// The open chunk is XOR (appendable). When it is cut, or when late samples
+// rewrite a chunk, chunk_sealer (store/sealed_chunk.hpp) writes the sealed
+// samples in the packed encoding, appending them to the series' previous
+// sealed record while the limits allow.
+//
+// The head decides when to cut (chunk_limits, store/sealed_chunk.hpp); the
+// codec only appends.
 // Thread-safety: one owner (the shard); not safe for concurrent calls.
 #pragma once
 
@@ -24,19 +30,12 @@
 #include "store/defaults.hpp"
 #include "store/hash_table.hpp"
 #include "store/lmdb.hpp"
+#include "store/sealed_chunk.hpp"
 #include "store/schema.hpp"
 #include "store/series_index.hpp"
 #include "store/xor_chunk.hpp"
 
 namespace vigil::store {
-
-/// When the head cuts a series' open chunk and starts a new one: before an
-/// append that would exceed any limit.
-struct chunk_limits {
-  std::uint16_t max_samples = defaults::max_chunk_samples;
-  timestamp_ms max_span_ms = defaults::max_chunk_span_ms;
-  std::size_t max_bytes = defaults::max_chunk_bytes;
-};
 
 class head {
 public:
@@ -68,6 +67,16 @@ public:
   /// were deleted by retention); a later append reloads or recreates it.
   void forget(const labels& ls);
 
+  /// Rewrites, packed and in place, the last chunk record of every series
+  /// that is still XOR and whose newest sample is older than `before`
+  /// (INT64_MAX: all): a flush before shutdown, or a periodic pass over idle
+  /// series, so that open chunks do not stay in the larger XOR encoding. A
+  /// later append to such a series rewrites its open chunk as XOR again (the
+  /// head keeps appending to the XOR bytes it holds; a series not in memory
+  /// is loaded from the packed record). Scans every chunk key in `t`; the
+  /// caller commits. @returns the number of records rewritten.
+  result<std::size_t> seal_open_chunks(lmdb::txn& t, timestamp_ms before);
+
   /// Late samples before `t` are rejected (INT64_MIN: any age is accepted).
   void set_min_time(timestamp_ms t) noexcept { min_time_ = t; }
 
@@ -92,7 +101,6 @@ private:
                            const sample* last, append_stats& stats);
   status merge_into_open(lmdb::txn& t, memseries& s, const sample* first, const sample* last,
                          append_stats& stats);
-  status write_sealed(lmdb::txn& t, const memseries& s, const std::vector<sample>& samples);
   status write_chunk(lmdb::txn& t, memseries& s);
 
   schema db_;
@@ -102,6 +110,7 @@ private:
   std::vector<memseries*> touched_;  ///< series touched in the current transaction
   timestamp_ms min_time_ = std::numeric_limits<timestamp_ms>::min();
   std::vector<sample> late_, merged_; ///< scratch of the late-sample path
+  chunk_sealer sealer_;               ///< writes sealed chunks
 };
 
 } // namespace vigil::store

@@ -152,4 +152,31 @@ BOOST_AUTO_TEST_CASE(owning_writer_keeps_its_bytes_when_moved) {
   BOOST_TEST(b.bytes()[0] == 0xAB);
 }
 
+BOOST_AUTO_TEST_CASE(lsb_arrays_round_trip_every_width) {
+  std::mt19937_64 rng(9);
+  for (unsigned w = 0; w <= 64; ++w) {
+    for (std::size_t m : {0u, 1u, 2u, 7u, 8u, 9u, 63u, 119u, 1000u}) {
+      std::vector<std::uint64_t> values(m);
+      for (auto& v : values) v = w == 64 ? rng() : w == 0 ? 0 : rng() & ((std::uint64_t{1} << w) - 1);
+      std::vector<std::uint8_t> bytes;
+      pack_lsb(values, w, bytes);
+      BOOST_REQUIRE_EQUAL(bytes.size(), (m * w + 7) / 8);
+      std::vector<std::uint64_t> got(m, 12345);
+      unpack_lsb(bytes.data(), bytes.size(), m, w, got.data());
+      BOOST_REQUIRE(got == values);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(lsb_arrays_match_golden_bytes_after_existing_bytes) {
+  // 3-bit values 1 2 3 4 5: bits (LSB first) 100 010 110 001 101 ->
+  // bytes 0b11010001 0b01011000 = D1 58 (value i at bits 3i..3i+2).
+  std::vector<std::uint8_t> out{0xAB};
+  pack_lsb(std::vector<std::uint64_t>{1, 2, 3, 4, 5}, 3, out);
+  BOOST_TEST(out == (std::vector<std::uint8_t>{0xAB, 0xD1, 0x58}), boost::test_tools::per_element());
+  std::vector<std::uint64_t> got(5);
+  unpack_lsb(out.data() + 1, 2, 5, 3, got.data());
+  BOOST_TEST(got == (std::vector<std::uint64_t>{1, 2, 3, 4, 5}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,86 @@
+// store/sealed_chunk.hpp - writes sealed chunks: the head's cut policy limits
+// (chunk_limits), and chunk_sealer, which turns a cut head chunk or the
+// samples of a late-sample merge into packed chunk records
+// (store/packed_chunk.hpp), appending to a series' previous record while the
+// limits allow, so records hold up to max_sealed_samples in blocks of up to
+// max_block_samples (see store/FORMAT.md, "Records of blocks").
+//
+// Thread-safety: one owner (the head); every call runs inside the caller's
+// write transaction and leaves committing to it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/sample.hpp"
+#include "core/status.hpp"
+#include "store/chunk.hpp"
+#include "store/defaults.hpp"
+#include "store/keys.hpp"
+#include "store/lmdb.hpp"
+#include "store/packed_chunk.hpp"
+
+namespace vigil::store {
+
+/// When the head cuts a series' open chunk and starts a new one (before an
+/// append that would exceed any of the first three), and how it writes sealed
+/// chunks.
+struct chunk_limits {
+  std::uint16_t max_samples = defaults::max_chunk_samples;
+  timestamp_ms max_span_ms = defaults::max_chunk_span_ms;
+  std::size_t max_bytes = defaults::max_chunk_bytes;
+  /// Sealed records (packed): a sealed chunk is appended to the previous
+  /// record while that stays within these; see store/defaults.hpp. A
+  /// max_sealed_samples <= max_samples keeps every sealed chunk apart.
+  std::uint32_t max_sealed_samples = defaults::max_sealed_samples;
+  std::uint32_t max_block_samples = defaults::max_block_samples;
+  std::size_t max_sealed_bytes = defaults::max_sealed_bytes;
+  timestamp_ms max_sealed_span_ms = defaults::max_sealed_span_ms;
+  /// Encoding of sealed chunks: packed_v1, or xor_v1 to write what format 1
+  /// wrote before packed chunks existed (one XOR record per chunk; for
+  /// comparisons and for tools that expect Prometheus' chunk layout).
+  chunk_encoding sealed_encoding = chunk_encoding::packed_v1;
+};
+
+class chunk_sealer {
+public:
+  /// @pre `chunks` is the chunks sub-database; it outlives the sealer.
+  chunk_sealer(MDB_dbi chunks, const chunk_limits& limits) : chunks_(chunks), limits_(limits) {}
+
+  /// Seals the cut head chunk of series `ref` that starts at `start`:
+  /// `xor_bytes` is the XOR chunk holding its `count` samples, and `on_disk`
+  /// tells whether its record under (ref, start) already holds them. Packed:
+  /// appends them to the series' previous record when that is packed and
+  /// stays within the limits (and deletes the chunk's own record), or writes
+  /// them as a new record under (ref, start). corruption when a chunk does
+  /// not decode.
+  status seal(lmdb::txn& t, series_ref ref, timestamp_ms start, std::span<const std::uint8_t> xor_bytes,
+              std::size_t count, bool on_disk);
+
+  /// Writes `samples` (ascending, non-empty) of series `ref` as sealed
+  /// records under their first times: one record up to max_sealed_samples
+  /// plus one chunk's worth, else equal pieces of at most max_sealed_samples.
+  /// For late-sample merges; existing records at those keys are replaced.
+  status write(lmdb::txn& t, series_ref ref, std::span<const sample> samples);
+
+  /// See head::seal_open_chunks.
+  result<std::size_t> seal_open_chunks(lmdb::txn& t, timestamp_ms before);
+
+private:
+  std::size_t block_samples() const noexcept;
+  status put_record(lmdb::txn& t, const chunk_key& key, chunk_encoding enc, timestamp_ms max_t,
+                    std::span<const std::uint8_t> payload);
+  /// Appends sealed_ to the previous record of `ref` before `start` when the
+  /// limits allow; *done tells whether it did.
+  status join_previous(lmdb::txn& t, series_ref ref, timestamp_ms start, bool* done);
+
+  MDB_dbi chunks_;
+  chunk_limits limits_;
+  packed_encoder packer_;
+  std::vector<sample> sealed_;        ///< samples of the chunk being sealed
+  std::vector<std::uint8_t> payload_; ///< a packed payload being written
+};
+
+} // namespace vigil::store
