@@ -54,7 +54,11 @@ using shard_actor = caf::typed_actor<
   /// answers its per-step results (labels + points at step times). Errors:
   /// timeout (deadline passed), resource_exhausted (max_samples),
   /// invalid_argument (bad PromQL).
-  caf::replies_to<atom::eval, messages::partial_request>::with<messages::series_payload>>;
+  caf::replies_to<atom::eval, messages::partial_request>::with<messages::series_payload>,
+  /// Every selection of one query in one message: selects and pushed-down
+  /// parts, answered part by part (messages/shard_read.hpp). Errors as for
+  /// select and eval; the first failing part fails the whole read.
+  caf::replies_to<atom::read, messages::read_request>::with<messages::read_answer>>;
 
 /// Where every shard lives right now: slot i holds shard i's handle, or a
 /// null handle while the shard is unavailable (crashed, peer unreachable).
@@ -81,11 +85,14 @@ using router_actor = caf::typed_actor<
 /// node -> query service, which drops cached results from t on).
 using backfill_sink = caf::typed_actor<caf::reacts_to<atom::invalidate, std::int64_t>>;
 
-/// One PromQL query: parse -> plan -> scatter select to shards -> evaluate.
+/// One PromQL query: parse -> plan -> scatter reads to shards -> evaluate.
 /// Spawned per request by the query service; quits after replying.
 using query_actor = caf::typed_actor<
   /// Evaluates the query within its timeout.
-  caf::replies_to<atom::query, messages::query_request>::with<messages::query_answer>>;
+  caf::replies_to<atom::query, messages::query_request>::with<messages::query_answer>,
+  /// The query's deadline passed (from the query service's deadline sweep):
+  /// shards that have not answered yet time it out.
+  caf::reacts_to<atom::tick>>;
 
 /// The read-side front door: spawns one query_actor per query and fans
 /// metadata requests out to every shard.
@@ -105,7 +112,10 @@ using query_service_actor = caf::typed_actor<
   caf::reacts_to<atom::invalidate, std::int64_t>,
   /// A waiting query's deadline passed in line (a self-timer): it fails
   /// with errc::timeout unless it started meanwhile.
-  caf::reacts_to<atom::tick, std::uint64_t>>;
+  caf::reacts_to<atom::tick, std::uint64_t>,
+  /// The earliest deadline of a running query passed (the one self-timer
+  /// of the deadline sweep): tells every query actor now past its deadline.
+  caf::reacts_to<atom::tick>>;
 
 /// The silences the notifier knows (local only).
 struct silence_list {

@@ -1,5 +1,5 @@
-// The per-query actor: plans, scatters selects (or pushed-down evaluations)
-// to every shard, gathers within the query's deadline, evaluates, answers.
+// The per-query actor: plans, sends every shard one read (all selects and
+// pushed-down parts), gathers until the query's deadline, evaluates, answers.
 #include "actors/query_actor.hpp"
 
 #include <algorithm>
@@ -10,7 +10,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/errors.hpp"
-#include "messages/series_codec.hpp"
+#include "messages/shard_read.hpp"
 
 namespace vigil {
 
@@ -39,6 +39,18 @@ void fail(qptr self, status st) {
   self->quit();
 }
 
+/// Selection i's series from every shard, in shard order.
+std::vector<std::vector<series>> gather(std::vector<messages::read_answer>& answers, std::size_t n) {
+  std::vector<std::vector<series>> fetched(n);
+  for (auto& a : answers)
+    for (std::size_t i = 0; i < a.parts.size() && i < n; ++i) {
+      auto& dst = fetched[i];
+      if (dst.empty()) dst = std::move(a.parts[i]);
+      else std::move(a.parts[i].begin(), a.parts[i].end(), std::back_inserter(dst));
+    }
+  return fetched;
+}
+
 /// Evaluates once everything is in; answers and ends the actor.
 void finish(qptr self) {
   auto& s = self->state;
@@ -46,7 +58,8 @@ void finish(qptr self) {
   auto fetched_at = std::chrono::steady_clock::now();
   auto deadline = s.deadline_unix_ms;
   auto clock = s.settings.now_unix_ms;
-  auto r = query::execute(s.prepared, std::move(s.fetched), [=] { return clock() >= deadline; });
+  auto fetched = gather(s.answers, s.prepared.selections().size());
+  auto r = query::execute(s.prepared, std::move(fetched), [=] { return clock() >= deadline; });
   if (!r) {
     s.promise.deliver(to_error(r.error()));
     return self->quit();
@@ -60,7 +73,9 @@ void finish(qptr self) {
     a.stats.exec_total_seconds = seconds_since(s.started);
     a.stats.total_queryable_samples = s.samples;
     a.stats.peak_samples = s.samples;
+    a.stats.queue_seconds = s.queue_seconds;
   }
+  if (s.request.render) a.rendered = (*s.request.render)(a);
   s.promise.deliver(std::move(a));
   self->quit();
 }
@@ -69,7 +84,8 @@ void finish(qptr self) {
 /// and go on without its data.
 void shard_missing(qptr self, std::uint32_t j, const status& st) {
   auto& s = self->state;
-  if (s.done) return;
+  if (s.done || s.answered[j]) return;
+  s.answered[j] = true;
   const std::string who = "shard " + std::to_string(j);
   bool lost = st.code() == errc::timeout || st.code() == errc::unavailable;
   if (!lost) return fail(self, {st.code(), st.message() + " (" + who + ")"});
@@ -79,46 +95,33 @@ void shard_missing(qptr self, std::uint32_t j, const status& st) {
     return fail(self, {errc::timeout, "query timed out in query execution: " + who + " did not answer in time (" +
                                         st.message() + ")"});
   }
-  if (!s.shard_failed[j]) {
-    s.shard_failed[j] = true;
-    s.warnings.push_back(who + " left out (" + st.message() + "): the result is partial");
-  }
+  s.warnings.push_back(who + " left out (" + st.message() + "): the result is partial");
   if (--s.pending == 0) finish(self);
 }
 
-void on_part(qptr self, std::size_t i, std::uint32_t j, const messages::series_payload& p) {
+/// Shard `j` answered every selection: keep its series for finish().
+void on_answer(qptr self, std::uint32_t j, messages::read_answer& a) {
   auto& s = self->state;
-  if (s.done) return;
-  auto got = messages::decode_series_set(p.bytes);
-  if (!got) return shard_missing(self, j, got.error());
-  for (const auto& x : *got) s.samples += x.samples.size();
+  if (s.done || s.answered[j]) return;
+  if (a.wire_error) return shard_missing(self, j, *a.wire_error);
+  const auto n = s.prepared.selections().size();
+  if (a.parts.size() != n)
+    return shard_missing(self, j, invalid_argument("answered " + std::to_string(a.parts.size()) + " parts for " +
+                                                   std::to_string(n) + " selections"));
+  for (const auto& part : a.parts)
+    for (const auto& x : part) s.samples += x.samples.size();
   if (s.samples > s.settings.eval.max_samples) return fail(self, resource_exhausted(too_many_samples));
-  auto& dst = s.fetched[i];
-  std::move(got->begin(), got->end(), std::back_inserter(dst));
+  s.answered[j] = true;
+  s.answers[j] = std::move(a);
   if (--s.pending == 0) finish(self);
 }
 
-/// Sends selection `i` to shard `j`: a select, or the pushed-down part.
-void send_part(qptr self, std::size_t i, std::uint32_t j, std::chrono::milliseconds budget) {
+/// The deadline passed (atom::tick from the query service): every shard
+/// still out is late.
+void on_deadline(qptr self) {
   auto& s = self->state;
-  const auto& sel = s.prepared.selections()[i];
-  const auto& opts = s.prepared.options();
-  auto on_error = [=](caf::error& err) { shard_missing(self, j, to_status(err)); };
-  auto on_reply = [=](const messages::series_payload& p) { on_part(self, i, j, p); };
-  if (sel.partial.empty()) {
-    auto req = messages::make_select(sel.ms, sel.range);
-    req.deadline_unix_ms = s.deadline_unix_ms;
-    req.max_samples = opts.max_samples;
-    req.thin_first = sel.thin_first;
-    req.thin_step = sel.thin_step;
-    self->request(s.table.shards[j], budget, atom::select_v, std::move(req)).then(on_reply, on_error);
-    return;
-  }
-  const auto& p = s.prepared.params();
-  messages::partial_request req{sel.partial,          p.start,         p.end,
-                                p.step,               opts.lookback_delta, opts.default_subquery_step,
-                                opts.max_samples,     s.deadline_unix_ms};
-  self->request(s.table.shards[j], budget, atom::eval_v, std::move(req)).then(on_reply, on_error);
+  for (std::uint32_t j = 0; j < s.answered.size() && !s.done; ++j)
+    if (!s.answered[j]) shard_missing(self, j, {errc::timeout, "no answer before the query's deadline"});
 }
 
 caf::result<query_answer> start(qptr self, const messages::query_request& req) {
@@ -136,26 +139,41 @@ caf::result<query_answer> start(qptr self, const messages::query_request& req) {
   s.prepared = std::move(*pq);
   const auto n = s.prepared.selections().size();
   const auto& shards = s.table.shards;
-  s.fetched.resize(n);
-  s.shard_failed.assign(shards.size(), false);
-  s.pending = n * shards.size();
+  s.answers.resize(shards.size());
+  s.answered.assign(shards.size(), false);
+  if (n == 0) {
+    finish(self);
+    return s.promise;
+  }
+  auto rr = messages::make_read_request(s.prepared.selections(), s.prepared.params(), s.prepared.options());
+  if (!rr) {
+    fail(self, rr.error());
+    return s.promise;
+  }
+  rr->deadline_unix_ms = s.deadline_unix_ms;
+  s.pending = shards.size();
   for (std::uint32_t j = 0; j < shards.size() && !s.done; ++j)
-    if (!shards[j])
-      for (std::size_t i = 0; i < n && !s.done; ++i) shard_missing(self, j, unavailable("no live actor"));
-  for (std::size_t i = 0; i < n && !s.done; ++i)
-    for (std::uint32_t j = 0; j < shards.size(); ++j)
-      if (shards[j]) send_part(self, i, j, budget);
-  if (!s.done && s.pending == 0) finish(self);
+    if (!shards[j]) shard_missing(self, j, unavailable("no live actor"));
+  // No timeout per request: the deadline arrives as atom::tick (see query_impl).
+  for (std::uint32_t j = 0; j < shards.size() && !s.done; ++j) {
+    if (!shards[j]) continue;
+    self->request(shards[j], caf::infinite, atom::read_v, *rr)
+      .then([=](messages::read_answer& a) { on_answer(self, j, a); },
+            [=](caf::error& err) { shard_missing(self, j, to_status(err)); });
+  }
+  if (!s.done && s.pending == 0) finish(self); // no shards at all
   return s.promise;
 }
 
 } // namespace
 
-query_actor::behavior_type query_impl(qptr self, shard_table table, query_settings settings) {
+query_actor::behavior_type query_impl(qptr self, shard_table table, query_settings settings, double queue_seconds) {
   self->state.table = std::move(table);
   self->state.settings = std::move(settings);
+  self->state.queue_seconds = queue_seconds;
   return {
     [=](atom::query, const messages::query_request& req) { return start(self, req); },
+    [=](atom::tick) { on_deadline(self); },
   };
 }
 

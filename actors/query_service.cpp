@@ -1,6 +1,8 @@
 // The query service: admits queries (concurrency limit + bounded wait line),
 // answers range queries from the results cache where it can, spawns one
-// query actor per (sub-)query, and fans metadata requests out to the shards.
+// monitored query actor per (sub-)query, tells query actors when their
+// deadline passed (one timer for all), and fans metadata requests out to the
+// shards.
 #include <algorithm>
 #include <memory>
 
@@ -32,14 +34,78 @@ void deliver(pending_query& pq, answer_or_error r, double queued) {
   pq.promise.deliver(std::move(*r));
 }
 
+void on_done(sptr self);
+
+/// Arms the deadline sweep for the earliest deadline of a running query,
+/// unless a sweep at or before it is armed already.
+void arm_sweep(sptr self) {
+  auto& s = self->state;
+  if (s.deadlines.empty()) return;
+  auto at = s.deadlines.begin()->first;
+  if (s.sweep_at && *s.sweep_at <= at) return;
+  s.sweep_at = at;
+  self->delayed_send(self, std::max(at - self->clock().now(), caf::actor_clock::duration_type::zero()), atom::tick_v);
+}
+
+/// The sweep timer fired: tells each query actor past its deadline.
+void sweep(sptr self) {
+  auto& s = self->state;
+  s.sweep_at.reset();
+  auto now = self->clock().now();
+  while (!s.deadlines.empty() && s.deadlines.begin()->first <= now) {
+    auto it = s.running.find(s.deadlines.begin()->second);
+    s.deadlines.erase(s.deadlines.begin());
+    if (it == s.running.end()) continue;
+    it->second.deadline = s.deadlines.end();
+    self->send(it->second.handle, atom::tick_v);
+  }
+  arm_sweep(self);
+}
+
+/// Spawns a monitored query actor for `req` (with `queued` seconds in line
+/// behind it) and registers its deadline.
+query_actor spawn_query(sptr self, const messages::query_request& req, double queued, bool delegated,
+                        std::function<void(answer_or_error)> on_failure = {}) {
+  auto& s = self->state;
+  auto q = self->spawn<caf::monitored>(query_impl, s.table, s.settings, queued);
+  auto at = self->clock().now() + budget_of(s.settings, req);
+  auto dl = s.deadlines.emplace(at, q->id());
+  s.running.emplace(q->id(), running_query{q, delegated, std::move(on_failure), dl});
+  arm_sweep(self);
+  return q;
+}
+
+/// A query actor ended: forget it. One that ended abnormally (an exception)
+/// before its awaited answer fails that answer.
+void on_query_down(sptr self, const caf::down_msg& dm) {
+  auto& s = self->state;
+  auto it = s.running.find(dm.source.id());
+  if (it == s.running.end()) return;
+  auto r = std::move(it->second);
+  s.running.erase(it);
+  if (r.deadline != s.deadlines.end()) s.deadlines.erase(r.deadline);
+  if (r.delegated) return on_done(self); // its answer went out directly
+  if (r.on_failure && dm.reason != caf::exit_reason::normal)
+    r.on_failure(status{errc::unavailable, "query actor failed: " + caf::to_string(dm.reason)});
+}
+
 /// Runs one (sub-)query in a fresh query actor; `done` gets its answer.
 template <class Done>
 void run_one(sptr self, const messages::query_request& req, Done done) {
-  auto q = self->spawn(query_impl, self->state.table, self->state.settings);
-  auto wait = std::chrono::milliseconds(req.timeout_ms) + defaults::query_grace;
-  self->request(q, wait, atom::query_v, req)
-    .then([=](query_answer& a) mutable { done(answer_or_error{std::move(a)}); },
-          [=](caf::error& e) mutable { done(answer_or_error{to_status(e)}); });
+  auto cb = std::make_shared<Done>(std::move(done)); // shared by the reply handlers and the down handler
+  auto q = spawn_query(self, req, 0, false, [=](answer_or_error r) { (*cb)(std::move(r)); });
+  self->request(q, caf::infinite, atom::query_v, req)
+    .then(
+      [=](query_answer& a) mutable {
+        if (auto it = self->state.running.find(q->id()); it != self->state.running.end())
+          it->second.on_failure = nullptr; // answered: its end no longer matters
+        (*cb)(answer_or_error{std::move(a)});
+      },
+      [=](caf::error& e) mutable {
+        if (auto it = self->state.running.find(q->id()); it != self->state.running.end())
+          it->second.on_failure = nullptr;
+        (*cb)(answer_or_error{to_status(e)});
+      });
 }
 
 void launch(sptr self, pending_query pq);
@@ -89,6 +155,7 @@ void run_cached(sptr self, pending_query pq, std::string key, double queued) {
     auto sub = rq;
     sub.start = pc.start;
     sub.end = pc.end;
+    sub.render = nullptr; // pieces are joined here; the whole answer is rendered by the frontend
     run_one(self, sub, [=, k = k++](answer_or_error r) mutable {
       if (g->failed) return;
       if (!r) {
@@ -122,11 +189,9 @@ void launch(sptr self, pending_query pq) {
     if (auto key = query::cache_key(pq.request.promql, {pq.request.start, pq.request.end, pq.request.step},
                                     s.settings.eval))
       return run_cached(self, std::move(pq), std::move(*key), queued_s);
-  auto req = pq.request;
-  run_one(self, req, [=](answer_or_error r) mutable {
-    deliver(pq, std::move(r), queued_s);
-    on_done(self);
-  });
+  // The query actor answers the client directly; its end frees the slot.
+  auto q = spawn_query(self, pq.request, queued_s, true);
+  pq.promise.delegate(q, atom::query_v, std::move(pq.request));
 }
 
 caf::result<query_answer> arrive(sptr self, messages::query_request req) {
@@ -233,6 +298,7 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
   s.admission = query::admission(std::max<std::size_t>(settings.max_concurrency, 1), settings.max_queued);
   s.cache = query::results_cache(settings.cache);
   s.settings = std::move(settings);
+  self->set_down_handler([=](caf::down_msg& dm) { on_query_down(self, dm); });
   return {
     [=](atom::query, messages::query_request& req) { return arrive(self, std::move(req)); },
     [=](atom::series, const messages::select_request& req) {
@@ -254,6 +320,7 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
     },
     [=](atom::invalidate, std::int64_t from) { self->state.cache.invalidate(from); },
     [=](atom::tick, std::uint64_t id) { expire(self, id); },
+    [=](atom::tick) { sweep(self); },
   };
 }
 

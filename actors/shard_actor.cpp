@@ -82,6 +82,39 @@ result<series_payload> shard_state::eval(const messages::partial_request& req) c
   return series_payload{messages::encode_series_set(r->items)};
 }
 
+result<messages::read_answer> shard_state::read(const messages::read_request& req) const {
+  std::shared_ptr<const messages::read_plan> plan = req.local;
+  if (!plan) {
+    auto built = messages::make_read_plan(req);
+    if (!built) return std::move(built).error();
+    plan = std::make_shared<const messages::read_plan>(std::move(*built));
+  }
+  store::read_limits limits;
+  if (req.max_samples > 0) limits.max_samples = req.max_samples;
+  limits.expired = deadline_check(req.deadline_unix_ms);
+  auto fetch = [&](const query::selection& sel) {
+    if (sel.thin_step <= 0) return store->select(sel.ms, sel.range, limits);
+    auto thin = limits;
+    thin.thin_first = sel.thin_first;
+    thin.thin_step = sel.thin_step;
+    return store->select(sel.ms, sel.range, thin);
+  };
+  messages::read_answer out;
+  out.parts.reserve(plan->steps.size());
+  for (const auto& st : plan->steps) {
+    if (!st.partial) {
+      auto r = fetch(st.sel);
+      if (!r) return std::move(r).error();
+      out.parts.push_back(std::move(*r));
+      continue;
+    }
+    auto r = query::evaluate_partial(*st.partial, fetch, limits.expired);
+    if (!r) return std::move(r).error();
+    out.parts.push_back(std::move(r->items));
+  }
+  return out;
+}
+
 void shard_state::commit_group() {
   if (group.empty() && !store->group_open()) return;
   auto st = store->commit_group();
@@ -199,6 +232,7 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       self->delayed_send(self, interval, atom::sync_v);
     },
     [=](atom::eval, const messages::partial_request& req) { return reply(self->state.eval(req)); },
+    [=](atom::read, const messages::read_request& req) { return reply(self->state.read(req)); },
   };
 }
 

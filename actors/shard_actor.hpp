@@ -16,6 +16,7 @@
 #include "actors/interfaces.hpp"
 #include "messages/ingest.hpp"
 #include "messages/query.hpp"
+#include "messages/shard_read.hpp"
 #include "store/shard.hpp"
 
 namespace vigil {
@@ -62,6 +63,9 @@ struct shard_state {
   /// Evaluates a pushed-down part over this shard's series (the same engine
   /// as the query actor, over locally selected data).
   result<messages::series_payload> eval(const messages::partial_request& req) const;
+  /// Runs every part of a query's read (the request's own plan when it came
+  /// from this process, else one built from its wire fields).
+  result<messages::read_answer> read(const messages::read_request& req) const;
 
   /// Flushes before the environment closes (shutdown under fsync never).
   ~shard_state() {

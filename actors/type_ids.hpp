@@ -16,6 +16,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_actors, caf::id_block::vigil_messages::end)
   // Appended (a message struct: here so that no existing ID moves).
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::partial_request))
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::alert_snapshot))
+  CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::read_request))
+  CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::read_answer))
 
 CAF_END_TYPE_ID_BLOCK(vigil_actors)
 

@@ -236,7 +236,11 @@ void append_go_float_f(std::string& out, double v) {
   char buf[64];
   auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific).ptr;
   const char* p = buf;
-  if (*p == '-') out += *p++;
+  // Written into `text` and appended once: at most a sign, 309 integer
+  // digits (1e308), or "0." + 323 zeros + 17 digits (the smallest subnormal).
+  char text[400];
+  char* w = text;
+  if (*p == '-') *w++ = *p++;
   char digits[32];
   int n = 0;
   for (; *p != 'e'; ++p)
@@ -244,12 +248,13 @@ void append_go_float_f(std::string& out, double v) {
   int exp = 0;
   std::from_chars(p + 1 + (p[1] == '+'), end, exp);
   int dp = exp + 1; // digits before the decimal point
-  if (dp <= 0) out += '0';
-  for (int i = 0; i < dp; ++i) out += i < n ? digits[i] : '0';
+  if (dp <= 0) *w++ = '0';
+  for (int i = 0; i < dp; ++i) *w++ = i < n ? digits[i] : '0';
   if (n > dp) {
-    out += '.';
-    for (int i = dp; i < n; ++i) out += i < 0 ? '0' : digits[i];
+    *w++ = '.';
+    for (int i = dp; i < n; ++i) *w++ = i < 0 ? '0' : digits[i];
   }
+  out.append(text, w);
 }
 
 void append_go_float_e(std::string& out, double v) {

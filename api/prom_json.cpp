@@ -1,5 +1,6 @@
 #include "api/prom_json.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include "api/codec_util.hpp"
@@ -108,13 +109,17 @@ int http_status_for(std::string_view type) noexcept {
 void append_json_timestamp(std::string& out, timestamp_ms t) {
   // Unsigned magnitude so that INT64_MIN does not overflow.
   std::uint64_t mag = t < 0 ? 0 - static_cast<std::uint64_t>(t) : static_cast<std::uint64_t>(t);
-  if (t < 0) out += '-';
-  out += std::to_string(mag / 1000);
+  char buf[32];
+  char* w = buf;
+  if (t < 0) *w++ = '-';
+  w = std::to_chars(w, buf + sizeof buf, mag / 1000).ptr;
   if (auto frac = static_cast<unsigned>(mag % 1000); frac != 0) {
-    char buf[5] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
-                   static_cast<char>('0' + frac % 10), 0};
-    out.append(buf, 4);
+    *w++ = '.';
+    *w++ = static_cast<char>('0' + frac / 100);
+    *w++ = static_cast<char>('0' + frac / 10 % 10);
+    *w++ = static_cast<char>('0' + frac % 10);
   }
+  out.append(buf, w);
 }
 
 void append_json_value(std::string& out, double v) {

@@ -56,9 +56,15 @@ void run_query(const ctx& c, messages::query_request q, responder done) {
   ++stats->queries;
   auto timeout = std::chrono::milliseconds(q.timeout_ms) + std::chrono::seconds(1);
   const bool want_stats = q.want_stats;
+  // The query actor renders the body; the bridge only hands it on.
+  q.render = std::make_shared<const messages::answer_renderer>(
+    [want_stats](const messages::query_answer& a) { return render_answer(a, want_stats).body; });
   c.run([=](bridge_ptr self, const api_handles& h) {
     self->request(h.queries, timeout, atom::query_v, q)
-      .then([=](const messages::query_answer& a) { done(render_answer(a, want_stats)); },
+      .then(
+        [=](messages::query_answer& a) {
+          done(a.rendered.empty() ? render_answer(a, want_stats) : json(200, std::move(a.rendered)));
+        },
             [=](caf::error& err) {
               ++stats->queries_failed;
               done(error_response(to_status(err)));

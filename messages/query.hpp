@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,14 @@ query::eval_options options_of(const partial_request& r);
 result<matchers> to_matchers(const std::vector<wire_matcher>& ms);
 inline time_range range_of(const select_request& r) { return {r.min, r.max}; }
 
+struct query_answer;
+
+/// Turns a query's final answer into the HTTP response body. The HTTP
+/// frontend sets one on its requests so that the JSON is written by the
+/// query actor that made the answer (in parallel on the CAF workers), not by
+/// the single api bridge actor.
+using answer_renderer = std::function<std::string(const query_answer&)>;
+
 /// A PromQL evaluation request (instant when step == 0).
 struct query_request {
   std::string promql;
@@ -93,6 +103,9 @@ struct query_request {
   bool want_stats = false;
   /// Bypass the range-results cache (VictoriaMetrics' `nocache=1`).
   bool no_cache = false;
+  /// In-process only (not serialized; query requests never leave the node):
+  /// when set, the query actor renders its answer into query_answer::rendered.
+  std::shared_ptr<const answer_renderer> render{};
 };
 
 template <class Inspector>
@@ -158,6 +171,10 @@ struct query_answer {
     std::uint64_t total_queryable_samples = 0;
     std::uint64_t peak_samples = 0;
   } stats;
+  /// The HTTP body made by query_request::render (empty when the request
+  /// had none, or when the answer was assembled elsewhere, e.g. from the
+  /// results cache; the frontend renders those itself).
+  std::string rendered{};
 };
 
 } // namespace vigil::messages

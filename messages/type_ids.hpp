@@ -13,6 +13,7 @@
 #include "messages/ingest.hpp"
 #include "messages/query.hpp"
 #include "messages/alert.hpp"
+#include "messages/shard_read.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
 
@@ -47,6 +48,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
   CAF_ADD_ATOM(vigil_messages, vigil::atom, rules, "rules")
   CAF_ADD_ATOM(vigil_messages, vigil::atom, silences, "silences")
   CAF_ADD_ATOM(vigil_messages, vigil::atom, notify, "notify")
+  // One query's reads from one shard in one message (messages/shard_read).
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, read, "read")
 
 CAF_END_TYPE_ID_BLOCK(vigil_messages)
 

@@ -6,9 +6,7 @@
 #include <unordered_set>
 
 namespace vigil::query {
-namespace {
 
-// (value, keep) as Prometheus' vectorElemBinop.
 std::pair<double, bool> elem_binop(binary_op op, double l, double r) {
   switch (op) {
     case binary_op::add: return {l + r, true};
@@ -29,27 +27,41 @@ std::pair<double, bool> elem_binop(binary_op op, double l, double r) {
   fail(std::string("operator \"") + to_string(op) + "\" not allowed for scalar operations");
 }
 
-// The labels a sample is matched on: on(...) keeps the listed labels;
-// ignoring(...) drops them and the metric name.
-labels signature(const labels& l, const vector_matching& m) {
+labels match_signature(const labels& l, const vector_matching& m) {
   if (m.on) return l.keep_only(m.labels);
   auto names = m.labels;
   names.emplace_back(metric_name_label);
   return l.without(names);
 }
 
-struct sig_hash {
-  std::size_t operator()(const labels& l) const noexcept { return l.hash(); }
-};
-using sig_set = std::unordered_set<labels, sig_hash>;
-
-labels result_labels(const labels& many, const labels& one, const binary_expr& b) {
+labels match_result_labels(const labels& many, const labels& one, const binary_expr& b) {
   const auto& m = b.matching;
   labels out = drops_metric_name(b.op) ? many.without_metric_name() : many;
   if (m.card == cardinality::one_to_one) out = m.on ? out.keep_only(m.labels) : out.without(m.labels);
   for (const auto& name : m.include) out = out.with(name, one.get(name));
   return out;
 }
+
+void duplicate_match(const labels& sig, bool left, const labels& a, const labels& b) {
+  fail("found duplicate series for the match group " + sig.to_string() + " on the " +
+       (left ? "left" : "right") + " hand-side of the operation: [" + a.to_string() + ", " + b.to_string() +
+       "];many-to-many matching not allowed: matching labels must be unique on one side");
+}
+
+void many_to_one_not_explicit() {
+  fail("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+}
+
+void grouping_not_unique() { fail("multiple matches for labels: grouping labels must ensure unique results"); }
+
+namespace {
+
+labels signature(const labels& l, const vector_matching& m) { return match_signature(l, m); }
+
+struct sig_hash {
+  std::size_t operator()(const labels& l) const noexcept { return l.hash(); }
+};
+using sig_set = std::unordered_set<labels, sig_hash>;
 
 vector_value set_and(vector_value lhs, const vector_value& rhs, const vector_matching& m) {
   if (lhs.empty() || rhs.empty()) return {};
@@ -75,12 +87,6 @@ vector_value set_unless(vector_value lhs, const vector_value& rhs, const vector_
   for (const auto& s : rhs) right.insert(signature(s.lbls, m));
   std::erase_if(lhs, [&](const vsample& s) { return right.contains(signature(s.lbls, m)); });
   return lhs;
-}
-
-[[noreturn]] void duplicate_match(const labels& sig, bool left, const labels& a, const labels& b) {
-  fail("found duplicate series for the match group " + sig.to_string() + " on the " +
-       (left ? "left" : "right") + " hand-side of the operation: [" + a.to_string() + ", " + b.to_string() +
-       "];many-to-many matching not allowed: matching labels must be unique on one side");
 }
 
 } // namespace
@@ -151,13 +157,13 @@ vector_value vector_binop(const binary_expr& b, vector_value lhs, vector_value r
     auto [v, keep] = elem_binop(b.op, vl, vr);
     if (b.return_bool) v = keep ? 1.0 : 0.0;
     else if (!keep) continue;
-    labels res = result_labels(ls.lbls, rs.lbls, b);
+    labels res = match_result_labels(ls.lbls, rs.lbls, b);
     if (b.return_bool) res = res.without_metric_name();
     auto [mit, first] = matched.try_emplace(std::move(sig));
     if (m.card == cardinality::one_to_one) {
-      if (!first) fail("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+      if (!first) many_to_one_not_explicit();
     } else if (!mit->second.insert(res).second) {
-      fail("multiple matches for labels: grouping labels must ensure unique results");
+      grouping_not_unique();
     }
     out.push_back(vsample{std::move(res), v, 0});
   }

@@ -27,4 +27,20 @@ vector_value vector_scalar_binop(binary_op op, vector_value vec, double scalar, 
 /// vector op vector with the expression's matching rules.
 vector_value vector_binop(const binary_expr& b, vector_value lhs, vector_value rhs);
 
+// ---- building blocks of vector_binop, shared with the evaluator's
+// range form (evaluator_binary.cpp), which must match it exactly ----------
+
+/// (value, keep) of one element pair, as Prometheus' vectorElemBinop.
+std::pair<double, bool> elem_binop(binary_op op, double l, double r);
+/// The labels a sample is matched on: on(...) keeps the listed labels;
+/// ignoring(...) drops them and the metric name.
+labels match_signature(const labels& l, const vector_matching& m);
+/// The result labels of a match of `many` with `one`.
+labels match_result_labels(const labels& many, const labels& one, const binary_expr& b);
+/// Throws the error for two series with one signature on the "one" side.
+[[noreturn]] void duplicate_match(const labels& sig, bool left, const labels& a, const labels& b);
+/// The errors for a second match of one signature at one step.
+[[noreturn]] void many_to_one_not_explicit();
+[[noreturn]] void grouping_not_unique();
+
 } // namespace vigil::query

@@ -87,21 +87,30 @@ result<query_result> execute(const prepared_query& q, std::vector<std::vector<se
   }
 }
 
-result<query_result> evaluate_partial(std::string_view promql, const query_params& params,
-                                      const eval_options& options, const fetch_fn& fetch,
-                                      const expired_fn& expired) {
+result<prepared_query> prepare_partial(std::string_view promql, const query_params& params,
+                                       const eval_options& options) {
   eval_options local = options;
   local.pushdown = false;
-  auto q = prepare(promql, params, local);
-  if (!q) return std::move(q).error();
+  return prepare(promql, params, local);
+}
+
+result<query_result> evaluate_partial(const prepared_query& q, const fetch_fn& fetch, const expired_fn& expired) {
   std::vector<std::vector<series>> fetched;
-  fetched.reserve(q->selections().size());
-  for (const auto& sel : q->selections()) {
+  fetched.reserve(q.selections().size());
+  for (const auto& sel : q.selections()) {
     auto got = fetch(sel);
     if (!got) return std::move(got).error();
     fetched.push_back(std::move(*got));
   }
-  return execute(*q, std::move(fetched), expired);
+  return execute(q, std::move(fetched), expired);
+}
+
+result<query_result> evaluate_partial(std::string_view promql, const query_params& params,
+                                      const eval_options& options, const fetch_fn& fetch,
+                                      const expired_fn& expired) {
+  auto q = prepare_partial(promql, params, options);
+  if (!q) return std::move(q).error();
+  return evaluate_partial(*q, fetch, expired);
 }
 
 } // namespace vigil::query

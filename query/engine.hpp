@@ -105,4 +105,15 @@ result<query_result> evaluate_partial(std::string_view promql, const query_param
                                       const eval_options& options, const fetch_fn& fetch,
                                       const expired_fn& expired = {});
 
+/// The first half of evaluate_partial(): prepares a pushed-down part as a
+/// shard evaluates it (pushdown off). A caller that sends one part to many
+/// shards in this process prepares it once and shares the result.
+result<prepared_query> prepare_partial(std::string_view promql, const query_params& params,
+                                       const eval_options& options);
+
+/// The second half: fetches every selection of `q` (made by prepare_partial)
+/// through `fetch` and executes it. The first fetch error is returned as is.
+result<query_result> evaluate_partial(const prepared_query& q, const fetch_fn& fetch,
+                                      const expired_fn& expired = {});
+
 } // namespace vigil::query

@@ -231,6 +231,11 @@ value evaluator::eval_binary(const binary_expr& b, const eval_range& r) {
   value rhs = eval(*b.rhs, r);
   bool ls = lhs.type == value_type::scalar, rs = rhs.type == value_type::scalar;
   if (ls != rs) return eval_vector_scalar(b, ls ? std::move(rhs) : std::move(lhs), ls ? lhs : rhs, ls, r);
+  if (!ls && !rs && !r.single()) {
+    value out = eval_vector_vector(b, lhs, rhs, r);
+    release(points(lhs) + points(rhs));
+    return out;
+  }
   const value* args[] = {&lhs, &rhs};
   step_fn fn;
   if (ls && rs) {

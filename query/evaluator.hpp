@@ -56,6 +56,9 @@ private:
   value eval_aggregate(const aggregate_expr& a, const eval_range& r);
   value eval_binary(const binary_expr& b, const eval_range& r);
   value eval_vector_scalar(const binary_expr& b, value vec, const value& sc, bool scalar_left, const eval_range& r);
+  /// vector op vector over a range of several steps, series by series
+  /// (evaluator_binary.cpp); same results and errors as step by step.
+  value eval_vector_vector(const binary_expr& b, const value& lhs, const value& rhs, const eval_range& r);
   value eval_unary(const unary_expr& u, const eval_range& r);
   value number(double v, const eval_range& r);
 

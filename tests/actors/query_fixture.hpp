@@ -23,10 +23,11 @@ namespace vigil::test {
 
 struct silent_state {
   std::vector<caf::typed_response_promise<messages::series_payload>> held;
+  std::vector<caf::typed_response_promise<messages::read_answer>> held_reads;
   static inline const char* name = "vigil.test.silent_shard";
 };
 
-/// A shard that accepts select and eval requests and never answers them
+/// A shard that accepts select, eval and read requests and never answers them
 /// (a hung disk or a hung peer); everything else answers empty.
 inline shard_actor::behavior_type silent_shard(shard_actor::stateful_pointer<silent_state> self) {
   auto hold = [=] {
@@ -47,6 +48,11 @@ inline shard_actor::behavior_type silent_shard(shard_actor::stateful_pointer<sil
       return {std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0}};
     },
     [=](atom::eval, const messages::partial_request&) -> caf::result<messages::series_payload> { return hold(); },
+    [=](atom::read, const messages::read_request&) -> caf::result<messages::read_answer> {
+      auto p = self->make_response_promise<messages::read_answer>();
+      self->state.held_reads.push_back(p);
+      return p;
+    },
   };
 }
 

@@ -127,6 +127,51 @@ BOOST_AUTO_TEST_CASE(partial_response_answers_with_the_other_shards_and_warns) {
   BOOST_CHECK_MESSAGE(contains(h.value.warnings[0], "shard 1"), h.value.warnings[0]);
 }
 
+BOOST_AUTO_TEST_CASE(one_deadline_sweep_times_out_queries_with_different_budgets) {
+  write_series(64, 1000);
+  auto svc = service(with_silent(1));
+  auto slow = ask(svc, instant("count(m)", 1000, 3000));
+  auto quick = ask(svc, instant("sum(m)", 1000, 1000)); // due before the sweep armed for `slow`
+  advance(1100ms);
+  BOOST_CHECK(error_of(*quick).code() == errc::timeout);
+  BOOST_CHECK(!slow->has_value());
+  advance(2000ms);
+  auto st = error_of(*slow);
+  BOOST_CHECK(st.code() == errc::timeout);
+  BOOST_CHECK_MESSAGE(contains(st.message(), "shard 1"), st.message());
+  // The service keeps answering afterwards (the slots were freed).
+  BOOST_CHECK_EQUAL(only_value(answer_of(*ask(service(table), instant("count(m)", 1000)))), 64.0);
+  auto after = ask(svc, instant("1 + 1", 1000));
+  BOOST_CHECK_EQUAL(answer_of(*after).value.scalar.v, 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_cached_range_query_times_out_naming_a_silent_shard) {
+  write_series(64, 1000);
+  query_settings s;
+  s.max_concurrency = 1;
+  auto svc = service(with_silent(2), s);
+  messages::query_request req{"sum(m)", 10 * minute, 60 * minute, 30'000, 2000};
+  auto a = ask(svc, req);
+  BOOST_CHECK(!a->has_value());
+  advance(2100ms);
+  auto st = error_of(*a);
+  BOOST_CHECK(st.code() == errc::timeout);
+  BOOST_CHECK_MESSAGE(contains(st.message(), "shard 2"), st.message());
+  // Its admission slot is free again: the next query runs at once.
+  BOOST_CHECK_EQUAL(answer_of(*ask(svc, instant("1 + 1", 1000))).value.scalar.v, 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_renderer_on_the_request_renders_the_answer_in_the_query_actor) {
+  write_series(64, 1000);
+  auto req = instant("count(m)", 1000);
+  req.render = std::make_shared<const messages::answer_renderer>([](const messages::query_answer& a) {
+    return "count=" + std::to_string(static_cast<int>(a.value.items.at(0).samples.at(0).v));
+  });
+  const auto& a = answer_of(*ask(service(table), req));
+  BOOST_CHECK_EQUAL(a.rendered, "count=64");
+  BOOST_CHECK_EQUAL(only_value(a), 64.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(query_pushdown, query_fixture)

@@ -49,6 +49,13 @@ cluster:
     assert r.json()["data"]["result"][0]["value"][1] == str(sum(range(200))), r.body
     r = a.series("lt.metric")
     assert len(r.json()["data"]) == 200, r.body
+    # Raw selects (no pushdown) and two selections in one query: B's shards
+    # answer them as Cap'n Proto bytes inside one read answer each.
+    r = a.query("lt.metric")
+    got = {s["metric"]["i"]: s["value"][1] for s in r.json()["data"]["result"]}
+    assert got == {str(i): str(i) for i in range(200)}, r.body
+    r = a.query("count(lt.metric * on(i) lt.metric > 99)")  # i >= 10
+    assert r.json()["data"]["result"][0]["value"][1] == "190", r.body
 
     # B's shards were written in B's own LMDB environments.
     sizes = {d: sum(os.path.getsize(os.path.join(b.data_dir, d, f))
