@@ -65,17 +65,22 @@ result<series_payload> shard_state::select(const select_request& req) const {
   return series_payload{messages::encode_series_set(*r)};
 }
 
+/// A selection with its thinning hint (instant-vector selectors read only
+/// the newest sample at or before each step).
+static result<std::vector<series>> select_thinned(const store::shard& sh, const query::selection& sel,
+                                           const store::read_limits& limits) {
+  if (sel.thin_step <= 0) return sh.select(sel.ms, sel.range, limits);
+  auto thin = limits;
+  thin.thin_first = sel.thin_first;
+  thin.thin_step = sel.thin_step;
+  return sh.select(sel.ms, sel.range, thin);
+}
+
 result<series_payload> shard_state::eval(const messages::partial_request& req) const {
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
-  auto fetch = [&](const query::selection& sel) {
-    if (sel.thin_step <= 0) return store->select(sel.ms, sel.range, limits);
-    auto thin = limits;
-    thin.thin_first = sel.thin_first;
-    thin.thin_step = sel.thin_step;
-    return store->select(sel.ms, sel.range, thin);
-  };
+  auto fetch = [&](const query::selection& sel) { return select_thinned(*store, sel, limits); };
   auto r = query::evaluate_partial(req.promql, {req.start, req.end, req.step}, messages::options_of(req), fetch,
                                    limits.expired);
   if (!r) return std::move(r).error();
@@ -92,13 +97,7 @@ result<messages::read_answer> shard_state::read(const messages::read_request& re
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
-  auto fetch = [&](const query::selection& sel) {
-    if (sel.thin_step <= 0) return store->select(sel.ms, sel.range, limits);
-    auto thin = limits;
-    thin.thin_first = sel.thin_first;
-    thin.thin_step = sel.thin_step;
-    return store->select(sel.ms, sel.range, thin);
-  };
+  auto fetch = [&](const query::selection& sel) { return select_thinned(*store, sel, limits); };
   messages::read_answer out;
   out.parts.reserve(plan->steps.size());
   for (const auto& st : plan->steps) {

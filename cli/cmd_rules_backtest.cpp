@@ -174,16 +174,16 @@ status replay(const std::string& server, const alert::rule_group& g, const alert
               timestamp_ms from, timestamp_ms to, alert::backtest& bt, std::vector<std::string>& warnings) {
   const timestamp_ms step = g.interval_ms;
   auto ws = alert::split_range(from, to, step);
-  std::deque<alert::eval_window> todo(ws.begin(), ws.end());
-  while (!todo.empty()) {
-    auto w = todo.front();
-    todo.pop_front();
+  std::deque<alert::eval_window> pending_windows(ws.begin(), ws.end());
+  while (!pending_windows.empty()) {
+    auto w = pending_windows.front();
+    pending_windows.pop_front();
     auto got = fetch(server, a.expr, w, step);
     const bool retry = !got && (got.error().code() == errc::timeout || got.error().code() == errc::resource_exhausted);
     if (retry && (w.last - w.first) / step + 1 > min_window_points) {
       auto [head, tail] = alert::halve(w, step);
-      todo.push_front(tail);
-      todo.push_front(head);
+      pending_windows.push_front(tail);
+      pending_windows.push_front(head);
       continue;
     }
     if (!got) return got.error();
