@@ -9,8 +9,10 @@
 // Thread-safety: plain values; one thread at a time per object.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -119,5 +121,27 @@ void pack_lsb(std::span<const std::uint64_t> values, unsigned w, std::vector<std
 /// Reads m values of `w` bits packed by pack_lsb from p, which holds exactly
 /// nbytes = ceil(m*w / 8) bytes (never read past), into out[0..m).
 void unpack_lsb(const std::uint8_t* p, std::size_t nbytes, std::size_t m, unsigned w, std::uint64_t* out) noexcept;
+
+/// Reads bits MSB first from a copy padded with at least 9 spare zero bytes,
+/// so every peek is one unaligned load; the caller checks the position
+/// against the real size after each value (the fast decode paths).
+struct padded_bit_reader {
+  const std::uint8_t* d = nullptr;
+  std::uint64_t pos = 0;
+  std::uint64_t peek() const noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, d + (pos >> 3), 8);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    const unsigned off = pos & 7;
+    if (off != 0) w = (w << off) | (d[(pos >> 3) + 8] >> (8 - off));
+    return w;
+  }
+  /// @pre 1 <= n <= 64
+  std::uint64_t bits(unsigned n) noexcept {
+    const std::uint64_t v = peek() >> (64 - n);
+    pos += n;
+    return v;
+  }
+};
 
 } // namespace vigil::store

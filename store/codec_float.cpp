@@ -84,27 +84,6 @@ void encode_xor(std::span<const double> v, std::vector<std::uint8_t>& out) {
   }
 }
 
-/// Reads bits MSB first from a copy padded with 16 zero bytes, so every peek
-/// is one unaligned load; the caller checks the position after each value.
-struct padded_bits {
-  const std::uint8_t* d;
-  std::uint64_t pos = 0;
-  std::uint64_t peek() const noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, d + (pos >> 3), 8);
-    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-    const unsigned off = pos & 7;
-    if (off != 0) w = (w << off) | (d[(pos >> 3) + 8] >> (8 - off));
-    return w;
-  }
-  /// @pre 1 <= n <= 64
-  std::uint64_t bits(unsigned n) noexcept {
-    const std::uint64_t v = peek() >> (64 - n);
-    pos += n;
-    return v;
-  }
-};
-
 const char* decode_xor(std::span<const std::uint8_t> in, std::size_t* pos, std::size_t n, double* out) noexcept {
   if (*pos > in.size()) return "truncated xor values";
   const auto rest = in.subspan(*pos);
@@ -113,7 +92,7 @@ const char* decode_xor(std::span<const std::uint8_t> in, std::size_t* pos, std::
   buf.assign(size + 16, 0);
   std::copy(rest.begin(), rest.end(), buf.begin());
   const std::uint64_t size_bits = std::uint64_t{size} * 8;
-  padded_bits r{buf.data()};
+  padded_bit_reader r{buf.data()};
   if (size_bits < 64) return "truncated xor values";
   std::uint64_t v = r.bits(64);
   out[0] = std::bit_cast<double>(v);

@@ -229,26 +229,8 @@ bool xor_iterator::seek(timestamp_ms t) {
 
 namespace {
 
-/// Bit reader over a zero-padded copy (8+ spare bytes past the end), so every
-/// peek is one unaligned load; the caller checks the position against the
-/// real size after each sample.
-struct padded_reader {
-  const std::uint8_t* d;
-  std::uint64_t pos;
-  std::uint64_t peek() const noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, d + (pos >> 3), 8);
-    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-    const unsigned off = pos & 7;
-    if (off != 0) w = (w << off) | (d[(pos >> 3) + 8] >> (8 - off));
-    return w;
-  }
-  /// @pre 1 <= n <= 64
-  std::uint64_t bits(unsigned n) noexcept {
-    std::uint64_t v = peek() >> (64 - n);
-    pos += n;
-    return v;
-  }
+/// padded_bit_reader (bit_stream.hpp) plus the varint of the first samples.
+struct padded_reader : padded_bit_reader {
   bool uvarint(std::uint64_t* out) noexcept {
     std::uint64_t v = 0;
     for (unsigned i = 0, shift = 0; i < max_varint_bytes; ++i, shift += 7) {
@@ -277,7 +259,8 @@ bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, time
   if (!body.empty()) std::memcpy(buf.data(), body.data(), body.size());
   std::memset(buf.data() + body.size(), 0, 16);
   const std::uint64_t size_bits = body.size() * 8;
-  padded_reader r{buf.data(), 0};
+  padded_reader r;
+  r.d = buf.data();
   // sample 0
   std::uint64_t zz = 0;
   if (!r.uvarint(&zz) || r.pos + 64 > size_bits) return false;
