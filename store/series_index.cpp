@@ -13,6 +13,11 @@
 
 namespace vigil::store {
 
+series_index::scratch& series_index::tls() noexcept {
+  thread_local scratch s;
+  return s;
+}
+
 namespace {
 
 constexpr std::size_t next_ref_record_bytes = 9;
@@ -57,18 +62,18 @@ status series_index::validate(const labels& ls) {
 }
 
 status series_index::decode_series_record(lmdb::bytes rec, series_ref ref) const {
-  decoded_.clear();
+  tls().decoded.clear();
   if (rec.empty() || rec[0] != series_record_version)
     return corruption("series record " + std::to_string(ref) + ": unknown version");
-  auto used = decompress(rec.subspan(1), decoded_);
+  auto used = decompress(rec.subspan(1), tls().decoded);
   if (!used) return corruption("series record " + std::to_string(ref) + ": " + used.error().message());
   if (*used != rec.size() - 1) return corruption("series record " + std::to_string(ref) + ": trailing bytes");
   return status::ok();
 }
 
 result<series_ref> series_index::find(const lmdb::txn& t, const labels& ls, std::uint64_t hash) const {
-  wanted_.clear();
-  append_labels(wanted_, ls);
+  tls().wanted.clear();
+  append_labels(tls().wanted, ls);
   auto c = lmdb::cursor::open(t, db_.label_hash);
   if (!c) return std::move(c).error();
   const ref_key hk = make_ref_key(hash);
@@ -83,7 +88,7 @@ result<series_ref> series_index::find(const lmdb::txn& t, const labels& ls, std:
       return corruption("label_hash names series " + std::to_string(ref) + " which has no record");
     VIGIL_TRY(st);
     VIGIL_TRY(decode_series_record(rec, ref));
-    if (decoded_ == wanted_) return ref;
+    if (tls().decoded == tls().wanted) return ref;
   }
   if (!found) return std::move(found).error();
   return status{errc::not_found, {}};
@@ -92,19 +97,19 @@ result<series_ref> series_index::find(const lmdb::txn& t, const labels& ls, std:
 result<series_ref> series_index::create(lmdb::txn& t, const labels& ls, std::uint64_t hash) {
   const series_ref ref = next_ref_;
   const ref_key rk = make_ref_key(ref);
-  wanted_.clear();
-  append_labels(wanted_, ls);
-  decoded_.assign(1, series_record_version);
-  compress(wanted_, decoded_);
-  status st = t.put(db_.series, rk, decoded_, MDB_APPEND);
+  tls().wanted.clear();
+  append_labels(tls().wanted, ls);
+  tls().decoded.assign(1, series_record_version);
+  compress(tls().wanted, tls().decoded);
+  status st = t.put(db_.series, rk, tls().decoded, MDB_APPEND);
   if (st.code() == errc::invalid_argument)
     return corruption("series ref " + std::to_string(ref) + " already used: next_series_ref is behind the data");
   VIGIL_TRY(st);
   VIGIL_TRY(t.put(db_.label_hash, make_ref_key(hash), rk));
   for (const auto& l : ls) {
-    key_buf_.clear();
-    append_postings_key(key_buf_, l.name, l.value);
-    VIGIL_TRY(t.put(db_.postings, key_buf_, rk));
+    tls().key.clear();
+    append_postings_key(tls().key, l.name, l.value);
+    VIGIL_TRY(t.put(db_.postings, tls().key, rk));
   }
   ++next_ref_;
   if (limits_.per_metric > 0 || limits_.per_service > 0) {
@@ -183,9 +188,9 @@ status series_index::remove(lmdb::txn& t, series_ref ref, const labels& ls) {
   const lmdb::bytes item(rk.data(), rk.size());
   VIGIL_TRY(gone(t.del(db_.label_hash, hk, &item)));
   for (const auto& l : ls) {
-    key_buf_.clear();
-    append_postings_key(key_buf_, l.name, l.value);
-    VIGIL_TRY(gone(t.del(db_.postings, key_buf_, &item)));
+    tls().key.clear();
+    append_postings_key(tls().key, l.name, l.value);
+    VIGIL_TRY(gone(t.del(db_.postings, tls().key, &item)));
   }
   if (limits_.per_metric > 0 || limits_.per_service > 0) {
     count(ls, -1);
@@ -207,7 +212,7 @@ result<labels> series_index::labels_of(const lmdb::txn& t, series_ref ref) const
   if (st.code() == errc::not_found) return not_found("series " + std::to_string(ref));
   VIGIL_TRY(st);
   VIGIL_TRY(decode_series_record(rec, ref));
-  auto ls = decode_labels(decoded_);
+  auto ls = decode_labels(tls().decoded);
   if (!ls) return corruption("series record " + std::to_string(ref) + ": " + ls.error().message());
   return ls;
 }

@@ -12,9 +12,12 @@
 // A label set is not an LMDB key because it may exceed LMDB's 511-byte key
 // limit; long values get a hashed postings key (keys.hpp).
 //
-// Thread-safety: one owner at a time (the shard). Every method works inside
-// the caller's transaction; the caller commits. Read-only methods are const
-// but reuse internal scratch buffers, so not even they may run concurrently.
+// Thread-safety: one writer (the shard). Every method works inside the
+// caller's transaction; the caller commits. The const read methods (find,
+// labels_of, select, postings*, names, values, count) may run on other threads
+// at the same time, each in its own read transaction (the shard's readers):
+// their scratch buffers are per thread. over_limit reads the writer's counts
+// and belongs to the writer.
 #pragma once
 
 #include <cstdint>
@@ -125,9 +128,13 @@ private:
   std::vector<std::pair<labels, std::int64_t>> pending_; ///< count changes of the open txn
   series_ref next_ref_ = 1;
   series_ref committed_next_ref_ = 1;
-  mutable std::vector<std::uint8_t> key_buf_;
-  mutable std::vector<std::uint8_t> wanted_;  ///< encoded labels being looked up
-  mutable std::vector<std::uint8_t> decoded_; ///< decompressed series record
+  /// Reused buffers, one set per thread (see Thread-safety above).
+  struct scratch {
+    std::vector<std::uint8_t> key;     ///< a postings key
+    std::vector<std::uint8_t> wanted;  ///< encoded labels being looked up
+    std::vector<std::uint8_t> decoded; ///< decompressed series record
+  };
+  static scratch& tls() noexcept;
 };
 
 } // namespace vigil::store

@@ -30,12 +30,12 @@ status series_index::read_dups(lmdb::cursor& c, postings_list& out) const {
 result<postings_list> series_index::postings(const lmdb::txn& t, std::string_view name,
                                              std::string_view value) const {
   if (!is_indexable_name(name)) return postings_list{}; // no series has such a label
-  key_buf_.clear();
-  append_postings_key(key_buf_, name, value);
+  tls().key.clear();
+  append_postings_key(tls().key, name, value);
   auto c = lmdb::cursor::open(t, db_.postings);
   if (!c) return std::move(c).error();
   postings_list out;
-  auto found = c->find(key_buf_);
+  auto found = c->find(tls().key);
   if (!found) return std::move(found).error();
   if (*found) VIGIL_TRY(read_dups(*c, out));
   return out;
@@ -47,10 +47,10 @@ status series_index::for_each_value(const lmdb::txn& t, std::string_view name, c
   if (!c) return std::move(c).error();
   std::vector<std::uint8_t> end;
   append_postings_name_end(end, name);
-  key_buf_.clear();
-  append_postings_name_begin(key_buf_, name);
+  tls().key.clear();
+  append_postings_name_begin(tls().key, name);
   std::string resolved;
-  auto at = c->seek(key_buf_);
+  auto at = c->seek(tls().key);
   for (; at && *at; at = c->move(MDB_NEXT_NODUP)) {
     const lmdb::bytes key = c->key();
     if (!std::lexicographical_compare(key.begin(), key.end(), end.begin(), end.end())) return status::ok();
