@@ -24,15 +24,12 @@ namespace vigil {
 /// writes interleave with deletions. Linked to its shard.
 using retention_actor = caf::typed_actor<caf::reacts_to<atom::tick>>;
 
-/// One series shard: owns one store::shard (one LMDB environment).
-using shard_actor = caf::typed_actor<
-  /// Appends a Cap'n Proto write batch in one LMDB transaction; replies after
-  /// the commit. Error: unavailable (disk), invalid_argument (bad bytes).
-  caf::replies_to<atom::write, messages::series_payload>::with<messages::ingest_ack>,
-  /// Group commit: commits the writes appended since the last commit in one
-  /// transaction and answers them. Sent by the shard to itself after the
-  /// first write of a group, so every write queued before it joins.
-  caf::reacts_to<atom::write>,
+/// The read side of one series shard. In-process it is a scheduled actor
+/// beside the (detached) shard actor sharing its store::shard, so a query's
+/// reads neither wake the shard's thread nor queue behind its commits; a
+/// shard_actor handle (a peer's, or before the reader exists) serves the
+/// same requests.
+using shard_reader_actor = caf::typed_actor<
   /// Series matching the selector with their samples in range (Cap'n Proto).
   caf::replies_to<atom::select, messages::select_request>::with<messages::series_payload>,
   /// Label sets (no samples) of matching series with data in range.
@@ -41,15 +38,6 @@ using shard_actor = caf::typed_actor<
   caf::replies_to<atom::label_names, messages::select_request>::with<messages::string_list>,
   /// Sorted values of one label over matching series.
   caf::replies_to<atom::label_values, std::string, messages::select_request>::with<messages::string_list>,
-  /// Storage statistics.
-  caf::replies_to<atom::stats>::with<messages::shard_stats_msg>,
-  /// Flushes to disk; a self-timer under fsync_policy::never.
-  caf::reacts_to<atom::sync>,
-  /// One bounded retention step (store::shard::retention_step with the
-  /// shard's policy) from series ref `from` at Unix ms `now`; answers (next
-  /// ref or 0 when the pass is complete, chunks deleted, series deleted).
-  /// Sent by the shard's retention actor.
-  caf::replies_to<atom::tick, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>,
   /// Evaluates a pushed-down part of a query over this shard's series and
   /// answers its per-step results (labels + points at step times). Errors:
   /// timeout (deadline passed), resource_exhausted (max_samples),
@@ -60,16 +48,45 @@ using shard_actor = caf::typed_actor<
   /// select and eval; the first failing part fails the whole read.
   caf::replies_to<atom::read, messages::read_request>::with<messages::read_answer>>;
 
+/// One series shard: owns one store::shard (one LMDB environment); answers
+/// the reads of shard_reader_actor too.
+using shard_actor = shard_reader_actor::extend<
+  /// Appends a Cap'n Proto write batch in one LMDB transaction; replies after
+  /// the commit. Error: unavailable (disk), invalid_argument (bad bytes).
+  caf::replies_to<atom::write, messages::series_payload>::with<messages::ingest_ack>,
+  /// Group commit: commits the writes appended since the last commit in one
+  /// transaction and answers them. Sent by the shard to itself after the
+  /// first write of a group, so every write queued before it joins.
+  caf::reacts_to<atom::write>,
+  /// Storage statistics.
+  caf::replies_to<atom::stats>::with<messages::shard_stats_msg>,
+  /// Flushes to disk; a self-timer under fsync_policy::never.
+  caf::reacts_to<atom::sync>,
+  /// One bounded retention step (store::shard::retention_step with the
+  /// shard's policy) from series ref `from` at Unix ms `now`; answers (next
+  /// ref or 0 when the pass is complete, chunks deleted, series deleted).
+  /// Sent by the shard's retention actor.
+  caf::replies_to<atom::tick, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>>;
+
 /// Where every shard lives right now: slot i holds shard i's handle, or a
 /// null handle while the shard is unavailable (crashed, peer unreachable).
 struct shard_table {
   std::uint32_t epoch = 0; ///< grows on every change
   std::vector<shard_actor> shards;
+  /// Slot i: shard i's reader in this process, or null (a peer's shard, or
+  /// none spawned): reads then go to shards[i].
+  std::vector<shard_reader_actor> readers;
+
+  /// Where shard i's reads go (null while the shard is unavailable).
+  shard_reader_actor reader(std::size_t i) const {
+    if (i < readers.size() && readers[i] && shards[i]) return readers[i];
+    return shards[i];
+  }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_table& x) {
-  return f(caf::meta::type_name("vigil.shard_table"), x.epoch, x.shards);
+  return f(caf::meta::type_name("vigil.shard_table"), x.epoch, x.shards, x.readers);
 }
 
 /// Routes ingest: validates, splits a batch by series hash onto shards, and

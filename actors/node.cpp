@@ -50,9 +50,13 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   so.sync_interval = o.sync_interval;
   so.retention = o.retention;
   so.retention_interval = o.retention_interval;
+  so.slot = std::make_shared<store_slot>();
   shard_actor h = o.detached_shards ? self->spawn<caf::monitored + caf::detached>(shard_impl, so)
                                     : self->spawn<caf::monitored>(shard_impl, so);
-  self->state.table.shards[id] = h;
+  auto& table = self->state.table;
+  table.shards[id] = h;
+  table.readers.resize(table.shards.size());
+  table.readers[id] = self->spawn(shard_reader_impl, so.slot, h); // linked to h
 }
 
 void spawn_router(node_ptr self) {
@@ -113,6 +117,7 @@ void on_down(node_ptr self, const caf::down_msg& dm) {
     auto& h = st.table.shards[id];
     if (!h || dm.source != h.address()) continue;
     h = nullptr;
+    if (id < st.table.readers.size()) st.table.readers[id] = nullptr; // went down with it
     broadcast(self);
     if (!st.opts.is_local(id)) return; // the peer actor reconnects
     auto delay = st.backoff[id];
@@ -155,6 +160,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
       shard_table served = self->state.table;
       for (std::uint32_t id = 0; id < served.shards.size(); ++id)
         if (!self->state.opts.is_local(id)) served.shards[id] = nullptr;
+      served.readers.clear(); // a peer reads through the shard handles
       return served;
     },
     [=](atom::get, atom::write) { return self->state.router; },
@@ -164,6 +170,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
       for (std::uint32_t id = 0; id < remote.shards.size() && id < table.shards.size(); ++id) {
         if (!remote.shards[id] || self->state.opts.is_local(id)) continue;
         table.shards[id] = remote.shards[id];
+        if (id < table.readers.size()) table.readers[id] = nullptr;
         self->monitor(remote.shards[id]);
       }
       broadcast(self);

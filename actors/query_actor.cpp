@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include <caf/detail/profiled_send.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -26,6 +27,20 @@ using qptr = query_actor::stateful_pointer<query_state>;
 
 constexpr const char* too_many_samples =
   "query processing would load too many samples into memory in query execution";
+
+/// self->request(dest, infinite, xs...), except that the receiver is
+/// scheduled through the scheduler's central queue (round robin over the
+/// workers, waking a sleeping one) instead of this worker's own queue. CAF's
+/// work stealing leaves an idle worker asleep for up to its relaxed sleep
+/// (10 ms) while the sender's worker runs every shard read of a query one
+/// after another; spread, the reads run on all cores at once.
+template <class Self, class Handle, class... Ts>
+auto request_spread(Self* self, const Handle& dest, Ts&&... xs) {
+  using handle = decltype(self->request(dest, caf::infinite, std::forward<Ts>(xs)...));
+  const auto id = self->new_request_id(caf::message_priority::normal);
+  caf::detail::profiled_send(self, self->ctrl(), dest, id, {}, nullptr, std::forward<Ts>(xs)...);
+  return handle{id.response_id(), self};
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -157,7 +172,7 @@ caf::result<query_answer> start(qptr self, const messages::query_request& req) {
   // No timeout per request: the deadline arrives as atom::tick (see query_impl).
   for (std::uint32_t j = 0; j < shards.size() && !s.done; ++j) {
     if (!shards[j]) continue;
-    self->request(shards[j], caf::infinite, atom::read_v, *rr)
+    request_spread(self, s.table.reader(j), atom::read_v, *rr)
       .then([=](messages::read_answer& a) { on_answer(self, j, a); },
             [=](caf::error& err) { shard_missing(self, j, to_status(err)); });
   }

@@ -253,7 +253,7 @@ caf::result<Reply> fan_out(sptr self, Send send, Merge merge) {
     }
   g->pending = table.shards.size();
   for (std::uint32_t j = 0; j < table.shards.size(); ++j) {
-    send(table.shards[j], timeout)
+    send(table.reader(j), timeout)
       .then(
         [=](Reply& r) {
           if (g->done) return;
@@ -303,16 +303,16 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
     [=](atom::query, messages::query_request& req) { return arrive(self, std::move(req)); },
     [=](atom::series, const messages::select_request& req) {
       return fan_out<messages::series_payload>(
-        self, [=](const shard_actor& h, auto t) { return self->request(h, t, atom::series_v, req); }, merge_series);
+        self, [=](const shard_reader_actor& h, auto t) { return self->request(h, t, atom::series_v, req); }, merge_series);
     },
     [=](atom::label_names, const messages::select_request& req) {
       return fan_out<messages::string_list>(
-        self, [=](const shard_actor& h, auto t) { return self->request(h, t, atom::label_names_v, req); },
+        self, [=](const shard_reader_actor& h, auto t) { return self->request(h, t, atom::label_names_v, req); },
         merge_strings);
     },
     [=](atom::label_values, const std::string& name, const messages::select_request& req) {
       return fan_out<messages::string_list>(
-        self, [=](const shard_actor& h, auto t) { return self->request(h, t, atom::label_values_v, name, req); },
+        self, [=](const shard_reader_actor& h, auto t) { return self->request(h, t, atom::label_values_v, name, req); },
         merge_strings);
     },
     [=](atom::shards, shard_table& t) {

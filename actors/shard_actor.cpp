@@ -27,11 +27,6 @@ caf::result<T> fail(const status& st) {
 /// A group is committed at once when it holds this many samples.
 constexpr std::uint64_t max_group_samples = 200'000;
 
-caf::result<string_list> to_reply(result<std::vector<std::string>> r) {
-  if (!r) return fail<string_list>(r.error());
-  return string_list{std::move(*r)};
-}
-
 /// The deadline check the store polls: wall clock against Unix ms (0: none).
 std::function<bool()> deadline_check(std::int64_t deadline_unix_ms) {
   if (deadline_unix_ms <= 0) return {};
@@ -48,9 +43,8 @@ caf::result<T> reply(result<T> r) {
   return std::move(*r);
 }
 
-} // namespace
-
-result<series_payload> shard_state::select(const select_request& req) const {
+/// A select within the request's deadline and sample limit.
+result<series_payload> read_select(const store::shard& sh, const select_request& req) {
   auto ms = messages::to_matchers(req.matchers);
   if (!ms) return std::move(ms).error();
   store::read_limits limits;
@@ -60,14 +54,14 @@ result<series_payload> shard_state::select(const select_request& req) const {
     limits.thin_first = req.thin_first;
     limits.thin_step = req.thin_step;
   }
-  auto r = store->select(*ms, messages::range_of(req), limits);
+  auto r = sh.select(*ms, messages::range_of(req), limits);
   if (!r) return std::move(r).error();
   return series_payload{messages::encode_series_set(*r)};
 }
 
 /// A selection with its thinning hint (instant-vector selectors read only
 /// the newest sample at or before each step).
-static result<std::vector<series>> select_thinned(const store::shard& sh, const query::selection& sel,
+result<std::vector<series>> select_thinned(const store::shard& sh, const query::selection& sel,
                                            const store::read_limits& limits) {
   if (sel.thin_step <= 0) return sh.select(sel.ms, sel.range, limits);
   auto thin = limits;
@@ -76,18 +70,22 @@ static result<std::vector<series>> select_thinned(const store::shard& sh, const 
   return sh.select(sel.ms, sel.range, thin);
 }
 
-result<series_payload> shard_state::eval(const messages::partial_request& req) const {
+/// Evaluates a pushed-down part over this shard's series (the same engine
+/// as the query actor, over locally selected data).
+result<series_payload> read_eval(const store::shard& sh, const messages::partial_request& req) {
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
-  auto fetch = [&](const query::selection& sel) { return select_thinned(*store, sel, limits); };
+  auto fetch = [&](const query::selection& sel) { return select_thinned(sh, sel, limits); };
   auto r = query::evaluate_partial(req.promql, {req.start, req.end, req.step}, messages::options_of(req), fetch,
                                    limits.expired);
   if (!r) return std::move(r).error();
   return series_payload{messages::encode_series_set(r->items)};
 }
 
-result<messages::read_answer> shard_state::read(const messages::read_request& req) const {
+/// Runs every part of a query's read (the request's own plan when it came
+/// from this process, else one built from its wire fields).
+result<messages::read_answer> read_parts(const store::shard& sh, const messages::read_request& req) {
   std::shared_ptr<const messages::read_plan> plan = req.local;
   if (!plan) {
     auto built = messages::make_read_plan(req);
@@ -97,7 +95,7 @@ result<messages::read_answer> shard_state::read(const messages::read_request& re
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
-  auto fetch = [&](const query::selection& sel) { return select_thinned(*store, sel, limits); };
+  auto fetch = [&](const query::selection& sel) { return select_thinned(sh, sel, limits); };
   messages::read_answer out;
   out.parts.reserve(plan->steps.size());
   for (const auto& st : plan->steps) {
@@ -113,6 +111,36 @@ result<messages::read_answer> shard_state::read(const messages::read_request& re
   }
   return out;
 }
+
+result<series_payload> read_series(const store::shard& sh, const select_request& req) {
+  auto ms = messages::to_matchers(req.matchers);
+  if (!ms) return std::move(ms).error();
+  auto r = sh.series_labels(*ms, messages::range_of(req));
+  if (!r) return std::move(r).error();
+  std::vector<series> out;
+  out.reserve(r->size());
+  for (auto& l : *r) out.push_back({std::move(l), {}});
+  return series_payload{messages::encode_series_set(out)};
+}
+
+result<string_list> read_label_names(const store::shard& sh, const select_request& req) {
+  auto ms = messages::to_matchers(req.matchers);
+  if (!ms) return std::move(ms).error();
+  auto r = sh.label_names(*ms, messages::range_of(req));
+  if (!r) return std::move(r).error();
+  return string_list{std::move(*r)};
+}
+
+result<string_list> read_label_values(const store::shard& sh, const std::string& name,
+                                      const select_request& req) {
+  auto ms = messages::to_matchers(req.matchers);
+  if (!ms) return std::move(ms).error();
+  auto r = sh.label_values(name, *ms, messages::range_of(req));
+  if (!r) return std::move(r).error();
+  return string_list{std::move(*r)};
+}
+
+} // namespace
 
 void shard_state::commit_group() {
   if (group.empty() && !store->group_open()) return;
@@ -134,6 +162,8 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     return shard_actor::behavior_type::make_empty_behavior();
   }
   self->state.store = std::move(*opened);
+  self->state.slot = opts.slot;
+  if (opts.slot) opts.slot->set(self->state.store);
   if (opts.store.sync == store::fsync_policy::never)
     self->delayed_send(self, opts.sync_interval, atom::sync_v);
   auto interval = opts.sync_interval;
@@ -178,27 +208,13 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       self->state.commit_queued = false;
       self->state.commit_group();
     },
-    [=](atom::select, const select_request& req) { return reply(self->state.select(req)); },
-    [=](atom::series, const select_request& req) -> caf::result<series_payload> {
-      auto ms = messages::to_matchers(req.matchers);
-      if (!ms) return fail<series_payload>(ms.error());
-      auto r = self->state.store->series_labels(*ms, messages::range_of(req));
-      if (!r) return fail<series_payload>(r.error());
-      std::vector<series> out;
-      out.reserve(r->size());
-      for (auto& l : *r) out.push_back({std::move(l), {}});
-      return series_payload{messages::encode_series_set(out)};
+    [=](atom::select, const select_request& req) { return reply(read_select(*self->state.store, req)); },
+    [=](atom::series, const select_request& req) { return reply(read_series(*self->state.store, req)); },
+    [=](atom::label_names, const select_request& req) {
+      return reply(read_label_names(*self->state.store, req));
     },
-    [=](atom::label_names, const select_request& req) -> caf::result<string_list> {
-      auto ms = messages::to_matchers(req.matchers);
-      if (!ms) return fail<string_list>(ms.error());
-      return to_reply(self->state.store->label_names(*ms, messages::range_of(req)));
-    },
-    [=](atom::label_values, const std::string& name,
-        const select_request& req) -> caf::result<string_list> {
-      auto ms = messages::to_matchers(req.matchers);
-      if (!ms) return fail<string_list>(ms.error());
-      return to_reply(self->state.store->label_values(name, *ms, messages::range_of(req)));
+    [=](atom::label_values, const std::string& name, const select_request& req) {
+      return reply(read_label_values(*self->state.store, name, req));
     },
     [=](atom::stats) {
       auto s = self->state.store->stats();
@@ -230,8 +246,43 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       if (auto st = self->state.store->sync(); !st) return self->quit(to_error(st));
       self->delayed_send(self, interval, atom::sync_v);
     },
-    [=](atom::eval, const messages::partial_request& req) { return reply(self->state.eval(req)); },
-    [=](atom::read, const messages::read_request& req) { return reply(self->state.read(req)); },
+    [=](atom::eval, const messages::partial_request& req) { return reply(read_eval(*self->state.store, req)); },
+    [=](atom::read, const messages::read_request& req) { return reply(read_parts(*self->state.store, req)); },
+  };
+}
+
+shard_reader_actor::behavior_type shard_reader_impl(shard_reader_actor::stateful_pointer<shard_reader_state> self,
+                                                    std::shared_ptr<store_slot> slot, shard_actor shard) {
+  self->state.slot = std::move(slot);
+  self->state.shard = shard;
+  self->link_to(shard);
+  // The store when the shard has opened it; else the request goes to the shard.
+  auto store = [self] { return self->state.slot->get(); };
+  return {
+    [=](atom::select, const select_request& req) -> caf::result<series_payload> {
+      if (auto sh = store()) return reply(read_select(*sh, req));
+      return self->delegate(self->state.shard, atom::select_v, req);
+    },
+    [=](atom::series, const select_request& req) -> caf::result<series_payload> {
+      if (auto sh = store()) return reply(read_series(*sh, req));
+      return self->delegate(self->state.shard, atom::series_v, req);
+    },
+    [=](atom::label_names, const select_request& req) -> caf::result<string_list> {
+      if (auto sh = store()) return reply(read_label_names(*sh, req));
+      return self->delegate(self->state.shard, atom::label_names_v, req);
+    },
+    [=](atom::label_values, const std::string& name, const select_request& req) -> caf::result<string_list> {
+      if (auto sh = store()) return reply(read_label_values(*sh, name, req));
+      return self->delegate(self->state.shard, atom::label_values_v, name, req);
+    },
+    [=](atom::eval, const messages::partial_request& req) -> caf::result<series_payload> {
+      if (auto sh = store()) return reply(read_eval(*sh, req));
+      return self->delegate(self->state.shard, atom::eval_v, req);
+    },
+    [=](atom::read, const messages::read_request& req) -> caf::result<messages::read_answer> {
+      if (auto sh = store()) return reply(read_parts(*sh, req));
+      return self->delegate(self->state.shard, atom::read_v, req);
+    },
   };
 }
 

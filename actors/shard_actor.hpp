@@ -1,15 +1,20 @@
-// actors/shard_actor.hpp - a thin actor around one store::shard.
+// actors/shard_actor.hpp - a thin actor around one store::shard, and its
+// reader.
 //
 // Each handler decodes the message, calls the store and replies. The store's
 // LMDB transactions begin and end inside one handler (MDB_NOTLS), so CAF may
-// run the actor on any worker thread. Spawn it detached in production: a
-// commit may fsync.
+// run the actor on any worker thread. Spawn the shard detached in production:
+// a commit may fsync. Its reader is a scheduled actor sharing the store
+// through a store_slot: LMDB readers run beside the writer, each in its own
+// read transaction, and see only committed data (an acknowledged write is
+// committed), so a reader answers exactly what the shard would.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "actors/clock.hpp"
@@ -21,8 +26,29 @@
 
 namespace vigil {
 
+/// The store a shard opened, shared with its reader: set once the shard has
+/// opened it, cleared when the shard stops (a read in flight keeps its own
+/// reference until it ends).
+class store_slot {
+public:
+  void set(std::shared_ptr<const store::shard> s) {
+    std::lock_guard<std::mutex> g(m_);
+    s_ = std::move(s);
+  }
+  std::shared_ptr<const store::shard> get() const {
+    std::lock_guard<std::mutex> g(m_);
+    return s_;
+  }
+
+private:
+  mutable std::mutex m_;
+  std::shared_ptr<const store::shard> s_;
+};
+
 struct shard_actor_options {
   std::uint32_t id = 0;
+  /// Where the opened store is published for the shard's reader (null: no reader).
+  std::shared_ptr<store_slot> slot;
   store::shard_options store;
   /// Flush period under fsync_policy::never (bounds what a power loss loses).
   std::chrono::milliseconds sync_interval{1000};
@@ -36,7 +62,8 @@ struct shard_actor_options {
 };
 
 struct shard_state {
-  std::unique_ptr<store::shard> store;
+  std::shared_ptr<store::shard> store;
+  std::shared_ptr<store_slot> slot;
   std::uint32_t id = 0;
   /// Group commit: the writes of the open group, answered at its commit.
   std::vector<std::pair<caf::typed_response_promise<messages::ingest_ack>, messages::ingest_ack>> group;
@@ -58,17 +85,9 @@ struct shard_state {
     ++commit_buckets[b];
   }
 
-  /// A select within the request's deadline and sample limit.
-  result<messages::series_payload> select(const messages::select_request& req) const;
-  /// Evaluates a pushed-down part over this shard's series (the same engine
-  /// as the query actor, over locally selected data).
-  result<messages::series_payload> eval(const messages::partial_request& req) const;
-  /// Runs every part of a query's read (the request's own plan when it came
-  /// from this process, else one built from its wire fields).
-  result<messages::read_answer> read(const messages::read_request& req) const;
-
   /// Flushes before the environment closes (shutdown under fsync never).
   ~shard_state() {
+    if (slot) slot->set(nullptr);
     if (!store) return;
     (void)store->commit_group(); // durable, though its writers are gone (never acknowledged)
     group.clear();
@@ -81,5 +100,17 @@ struct shard_state {
 /// supervisor to handle.
 shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state> self,
                                       shard_actor_options opts);
+
+struct shard_reader_state {
+  std::shared_ptr<store_slot> slot;
+  shard_actor shard;
+  static inline const char* name = "vigil.shard_reader";
+};
+
+/// Answers `shard`'s reads from the store in `slot`; until the shard has
+/// opened it, delegates them to the shard. Links itself to the shard: they
+/// live and die together (the node respawns both).
+shard_reader_actor::behavior_type shard_reader_impl(shard_reader_actor::stateful_pointer<shard_reader_state> self,
+                                                    std::shared_ptr<store_slot> slot, shard_actor shard);
 
 } // namespace vigil

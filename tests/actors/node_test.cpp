@@ -5,6 +5,8 @@
 
 #include "actors/errors.hpp"
 #include "actors/node.hpp"
+#include "actors/shard_actor.hpp"
+#include "messages/series_codec.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -87,6 +89,74 @@ BOOST_AUTO_TEST_CASE(crashed_shard_is_respawned_and_serves_its_data_again) {
   BOOST_CHECK_EQUAL(scalar_of(std::get<0>(a)), 64.0);
   // And takes writes again.
   BOOST_CHECK_EQUAL(write(64, 2000).appended, 64u);
+}
+
+messages::select_request select_all_m() {
+  messages::select_request req;
+  req.matchers.push_back({static_cast<std::uint8_t>(match_type::equal), "__name__", "m"});
+  req.min = 0;
+  req.max = 1'000'000;
+  return req;
+}
+
+std::size_t series_in(const messages::series_payload& p) {
+  auto set = messages::decode_series_set(p.bytes);
+  BOOST_REQUIRE(set);
+  return set->size();
+}
+
+BOOST_AUTO_TEST_CASE(every_local_shard_has_a_reader_answering_what_the_shard_answers) {
+  write(64, 1000);
+  auto table = ok<shard_table>(node, atom::get_v, atom::shards_v);
+  BOOST_REQUIRE_EQUAL(table.readers.size(), 4u);
+  std::size_t total = 0;
+  for (std::size_t j = 0; j < 4; ++j) {
+    BOOST_REQUIRE(table.readers[j]);
+    BOOST_CHECK(table.reader(j) == table.readers[j]);
+    auto via_reader = ok<messages::series_payload>(table.readers[j], atom::select_v, select_all_m());
+    auto via_shard = ok<messages::series_payload>(table.shards[j], atom::select_v, select_all_m());
+    BOOST_CHECK(via_reader.bytes == via_shard.bytes);
+    total += series_in(via_reader);
+    auto names = ok<messages::string_list>(table.readers[j], atom::label_names_v, messages::select_request{});
+    BOOST_CHECK(names.items == ok<messages::string_list>(table.shards[j], atom::label_names_v,
+                                                         messages::select_request{}).items);
+  }
+  BOOST_CHECK_EQUAL(total, 64u);
+  // Readers see every acknowledged write at once (it is committed).
+  write(64, 2000);
+  auto more = ok<messages::series_payload>(table.readers[0], atom::select_v, select_all_m());
+  auto set = messages::decode_series_set(more.bytes);
+  BOOST_REQUIRE(set && !set->empty());
+  BOOST_CHECK_EQUAL(set->front().samples.size(), 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_and_its_shard_go_down_together_and_come_back_together) {
+  write(64, 1000);
+  auto table = ok<shard_table>(node, atom::get_v, atom::shards_v);
+  caf::anon_send_exit(table.readers[1], caf::exit_reason::kill);
+  run();
+  auto down = ok<shard_table>(node, atom::get_v, atom::shards_v);
+  BOOST_CHECK(!down.shards[1]);
+  BOOST_CHECK(!down.readers[1]);
+  BOOST_CHECK(!down.reader(1));
+  advance(defaults::respawn_min + 50ms);
+  auto after = ok<shard_table>(node, atom::get_v, atom::shards_v);
+  BOOST_REQUIRE(after.shards[1] && after.readers[1]);
+  BOOST_CHECK(after.readers[1] != table.readers[1]);
+  auto a = query("count(m)", 1000);
+  BOOST_REQUIRE(std::holds_alternative<messages::query_answer>(a));
+  BOOST_CHECK_EQUAL(scalar_of(std::get<0>(a)), 64.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_without_an_open_store_hands_reads_to_its_shard) {
+  write(64, 1000);
+  auto table = ok<shard_table>(node, atom::get_v, atom::shards_v);
+  // A reader whose slot its shard never fills (as before the shard opened).
+  auto reader = sys->spawn(shard_reader_impl, std::make_shared<store_slot>(), table.shards[3]);
+  auto via_reader = ok<messages::series_payload>(reader, atom::select_v, select_all_m());
+  auto via_shard = ok<messages::series_payload>(table.shards[3], atom::select_v, select_all_m());
+  BOOST_CHECK(via_reader.bytes == via_shard.bytes);
+  BOOST_CHECK_GT(series_in(via_reader), 0u); // it goes down with the shard at the end
 }
 
 BOOST_AUTO_TEST_CASE(crashed_router_is_respawned) {
