@@ -51,9 +51,10 @@ using shard_reader_actor = caf::typed_actor<
 /// One series shard: owns one store::shard (one LMDB environment); answers
 /// the reads of shard_reader_actor too.
 using shard_actor = shard_reader_actor::extend<
-  /// Appends a Cap'n Proto write batch in one LMDB transaction; replies after
-  /// the commit. Error: unavailable (disk), invalid_argument (bad bytes).
-  caf::replies_to<atom::write, messages::series_payload>::with<messages::ingest_ack>,
+  /// Appends one shard's part of a write (group commit: in the shard's open
+  /// transaction); replies after the commit. Error: unavailable (disk),
+  /// invalid_argument (bad labels, or bytes that did not decode).
+  caf::replies_to<atom::write, messages::write_part>::with<messages::ingest_ack>,
   /// Group commit: commits the writes appended since the last commit in one
   /// transaction and answers them. Sent by the shard to itself after the
   /// first write of a group, so every write queued before it joins.

@@ -70,7 +70,7 @@ router_actor::behavior_type router_impl(router_actor::stateful_pointer<router_st
       for (std::uint32_t i = 0; i < parts.size(); ++i) {
         if (parts[i].items.empty()) continue;
         ++g->pending;
-        messages::series_payload p{messages::encode_series_set(parts[i].items)};
+        messages::write_part p{std::move(parts[i].items), std::nullopt};
         self->request(shards[i], self->state.opts.timeout, atom::write_v, std::move(p))
           .then(
             [=](const messages::ingest_ack& ack) {

@@ -179,13 +179,12 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
   auto policy = opts.retention;
   auto step_series = opts.retention_step_series;
   return {
-    [=](atom::write, const series_payload& p) -> caf::result<messages::ingest_ack> {
-      auto batch = messages::decode_series_set(p.bytes);
-      if (!batch) return fail<messages::ingest_ack>(batch.error());
+    [=](atom::write, messages::write_part& p) -> caf::result<messages::ingest_ack> {
+      if (p.wire_error) return fail<messages::ingest_ack>(*p.wire_error);
       auto& st = self->state;
       const bool fresh = !st.store->group_open();
       if (fresh) st.group_started = std::chrono::steady_clock::now();
-      auto r = st.store->append_to_group(write_batch{std::move(*batch)}, now());
+      auto r = st.store->append_to_group(write_batch{std::move(p.items)}, now());
       if (!r) {
         if (!st.store->group_open()) { // the group aborted: none of its writes happened
           for (auto& [rp, ack] : st.group) rp.deliver(to_error(r.error()));

@@ -19,6 +19,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_actors, caf::id_block::vigil_messages::end)
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::read_request))
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::read_answer))
   CAF_ADD_TYPE_ID(vigil_actors, (vigil::shard_reader_actor))
+  CAF_ADD_TYPE_ID(vigil_actors, (vigil::messages::write_part))
 
 CAF_END_TYPE_ID_BLOCK(vigil_actors)
 

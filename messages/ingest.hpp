@@ -4,10 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+
+#include "core/status.hpp"
 
 #include "core/series.hpp"
 
@@ -22,6 +27,33 @@ struct series_payload {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, series_payload& x) {
   return f(caf::meta::type_name("vigil.series_payload"), x.bytes);
+}
+
+/// One shard's part of a write (router -> shard). In-process the series
+/// travel as they are (CAF does not serialize local messages); across
+/// processes inspect() carries them as one Cap'n Proto SeriesSet, encoded
+/// only then.
+struct write_part {
+  std::vector<series> items{};
+  /// Set when the part crossed a process boundary and its bytes did not
+  /// decode (invalid_argument); `items` is then empty.
+  std::optional<status> wire_error{};
+};
+
+/// The wire form of a write part (messages/series_codec).
+std::string encode_write_part(const write_part& p);
+/// Decodes what encode_write_part made into `out.items`; on malformed bytes
+/// sets out.wire_error instead (never throws).
+void decode_write_part(const std::string& wire, write_part& out);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_part& x) {
+  std::string wire;
+  if constexpr (Inspector::reads_state) wire = encode_write_part(x);
+  return f(caf::meta::type_name("vigil.write_part"), wire, caf::meta::load_callback([&]() -> caf::error {
+             decode_write_part(wire, x);
+             return caf::none;
+           }));
 }
 
 /// A shard's answer to a write: what it committed (see append_stats).
@@ -54,8 +86,8 @@ typename Inspector::result_type inspect(Inspector& f, ingest_ack& x) {
 }
 
 /// A decoded write batch handed from the HTTP frontend to the router. Local
-/// only (registered as an unsafe message type): the router re-encodes each
-/// shard's part as a series_payload, which is what crosses processes.
+/// only (registered as an unsafe message type): the router splits it into
+/// one write_part per shard, which is what may cross processes.
 struct ingest_request {
   write_batch batch;
 };

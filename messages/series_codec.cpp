@@ -1,4 +1,5 @@
 #include "messages/series_codec.hpp"
+#include "messages/ingest.hpp"
 
 #include <cstring>
 
@@ -93,6 +94,19 @@ result<std::vector<series>> decode_series_set(std::string_view bytes) {
     return invalid_argument(std::string("malformed series set: ") + e->getDescription().cStr());
   }
   return out;
+}
+
+std::string encode_write_part(const write_part& p) { return encode_series_set(p.items); }
+
+void decode_write_part(const std::string& wire, write_part& out) {
+  out.items.clear();
+  out.wire_error.reset();
+  auto got = decode_series_set(wire);
+  if (!got) {
+    out.wire_error = std::move(got).error();
+    return;
+  }
+  out.items = std::move(*got);
 }
 
 } // namespace vigil::messages

@@ -36,7 +36,7 @@ inline shard_actor::behavior_type silent_shard(shard_actor::stateful_pointer<sil
     return p;
   };
   return {
-    [=](atom::write, const messages::series_payload&) { return messages::ingest_ack{}; },
+    [=](atom::write, const messages::write_part&) { return messages::ingest_ack{}; },
     [=](atom::write) {},
     [=](atom::select, const messages::select_request&) -> caf::result<messages::series_payload> { return hold(); },
     [=](atom::series, const messages::select_request&) { return messages::series_payload{}; },

@@ -8,6 +8,7 @@
 #include <caf/binary_serializer.hpp>
 #include <caf/deep_to_string.hpp>
 
+#include "messages/ingest.hpp"
 #include "messages/shard_read.hpp"
 
 using namespace vigil;
@@ -71,6 +72,33 @@ BOOST_AUTO_TEST_CASE(undecodable_answer_bytes_become_a_wire_error) {
   BOOST_REQUIRE(out.wire_error);
   BOOST_CHECK(out.wire_error->code() == errc::invalid_argument);
   BOOST_CHECK(out.parts.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_write_part_crosses_processes_bit_exactly) {
+  std::mt19937_64 rng(11);
+  messages::write_part in;
+  for (int i = 0; i < 20; ++i) {
+    series s{labels{{"__name__", "m"}, {"i", std::to_string(i)}}, {}};
+    for (int j = 0; j <= i; ++j) s.samples.push_back({static_cast<timestamp_ms>(rng()), std::bit_cast<double>(rng())});
+    in.items.push_back(std::move(s));
+  }
+  in.items[3].samples.push_back({5, stale_nan()});
+  auto out = through_the_wire(in);
+  BOOST_CHECK(!out.wire_error);
+  BOOST_CHECK(out.items == in.items);
+}
+
+BOOST_AUTO_TEST_CASE(undecodable_write_bytes_become_a_wire_error) {
+  std::string junk(64, '\xff');
+  std::vector<char> buf;
+  caf::binary_serializer sink{nullptr, buf};
+  BOOST_REQUIRE(!sink(junk));
+  messages::write_part out;
+  caf::binary_deserializer source{nullptr, buf};
+  BOOST_REQUIRE(!source(out));
+  BOOST_REQUIRE(out.wire_error);
+  BOOST_CHECK(out.wire_error->code() == errc::invalid_argument);
+  BOOST_CHECK(out.items.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_request_leaves_its_plan_behind_and_the_receiver_rebuilds_it) {
