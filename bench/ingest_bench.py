@@ -8,7 +8,10 @@ bench/ingest_gen.hpp): the stream is split into PARTS parts in time order, and
 each part goes to each system in turn (vigil, VictoriaMetrics, Prometheus,
 vigil, ...). After a system's turn the driver waits until that system is idle
 (its own CPU use below 10 % of a core, at most --settle seconds), so its
-background work (merges) does not run into the next system's turn.
+background work (merges) does not run into the next system's turn. One more
+part of the same size then goes to each system at a steady rate, half of
+vigil's peak samples/s (ingest_load's send_paced): latency under a load the
+server carries.
 
 Then it checks that every system stored every sample: per metric name,
 sum(count_over_time({__name__="m"}[W])) at one instant T must equal
@@ -19,12 +22,15 @@ the series count. Then each system's flush: VictoriaMetrics
 size is stable; Prometheus has none (its data dir holds the WAL and the head's
 memory-mapped chunks; an admin-API snapshot shows the head as a block); vigil
 is stopped with SIGTERM. Disk = allocated bytes (du) of each data directory.
+Then each system is restarted on its data in turn and timed to ready and to a
+correct count() of every series.
 
 It prints one table: samples/s (samples / seconds spent sending), request
 latency p50/p99, CPU-seconds per million samples (utime+stime of the server
 while it was sent to, and including the settle time after), peak RSS (VmHWM
 after the last part, before any query), disk bytes per sample, and vigil's
-ratios. Exit status 1 when a request failed or a system lost samples.
+ratios; then the steady-rate latencies, the restart times and the targets.
+Exit status 1 when a request failed or a system lost samples.
 Stdlib only.
 """
 import argparse
@@ -49,8 +55,9 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 SYSTEMS = ("vigil", "victoriametrics", "prometheus")
 # INGEST_SCALE: hosts (212 series each), scrapes per series (15 s), parts.
 SCALES = {
-    "small": dict(hosts=96, steps=160, parts=4),    # 20,352 series, 3.26 M samples
-    "large": dict(hosts=960, steps=256, parts=5),   # 203,520 series, 52.1 M samples
+    # (+ one part of steps / parts scrapes at half vigil's peak rate, run_parts)
+    "small": dict(hosts=96, steps=160, parts=4),    # 20,352 series, 3.26 M samples (+ 0.81 M)
+    "large": dict(hosts=960, steps=256, parts=5),   # 203,520 series, 52.1 M samples (+ 10.4 M)
 }
 
 
@@ -181,8 +188,9 @@ class Loader:
 # ---------------------------------------------------------------- the systems
 
 class System:
-    def __init__(self, name, proc, base, data, write_path, query_extra=None):
+    def __init__(self, name, proc, base, data, write_path, query_extra=None, argv=None, ready=None):
         self.name, self.proc, self.base, self.data = name, proc, base, data
+        self.argv, self.ready = argv, ready  # to restart it the same way
         self.write_url = base + write_path
         self.query_extra = query_extra or {}
         self.r = dict(samples=0, seconds=0.0, requests=0, failures=0, first_error="", latency_us=[],
@@ -203,19 +211,21 @@ def start_systems(procs, work, vigil_bin, series):
     cfg = os.path.join(work, "vigil.yaml")
     with open(cfg, "w") as f:
         f.write("query:\n  timeout: 120s   # the count check reads every sample; as Prometheus' 2m\n")
-    p = procs.start("vigil", [vigil_bin, "serve", "--config", cfg, "--data-dir", os.path.join(work, "vigil"),
-                              "--http-listen", f"127.0.0.1:{port}"])
-    systems.append(System("vigil", p, f"http://127.0.0.1:{port}", os.path.join(work, "vigil"), "/api/v1/write"))
+    argv = [vigil_bin, "serve", "--config", cfg, "--data-dir", os.path.join(work, "vigil"),
+            "--http-listen", f"127.0.0.1:{port}"]
+    p = procs.start("vigil", argv)
+    systems.append(System("vigil", p, f"http://127.0.0.1:{port}", os.path.join(work, "vigil"), "/api/v1/write",
+                          argv=argv, ready="/-/ready"))
     wait_http(systems[-1].base + "/-/ready", "vigil", p)
 
     port = free_port()
     data = os.path.join(work, "vm")
-    p = procs.start("victoriametrics", ["victoria-metrics", f"-storageDataPath={data}",
-                                        f"-httpListenAddr=127.0.0.1:{port}", "-retentionPeriod=10y",
-                                        # only so that the check's count() may see every series (default 300,000)
-                                        f"-search.maxUniqueTimeseries={max(300000, 2 * series)}"])
+    argv = ["victoria-metrics", f"-storageDataPath={data}", f"-httpListenAddr=127.0.0.1:{port}", "-retentionPeriod=10y",
+            # only so that the check's count() may see every series (default 300,000)
+            f"-search.maxUniqueTimeseries={max(300000, 2 * series)}"]
+    p = procs.start("victoriametrics", argv)
     systems.append(System("victoriametrics", p, f"http://127.0.0.1:{port}", data, "/api/v1/write",
-                          {"nocache": "1"}))
+                          {"nocache": "1"}, argv=argv, ready="/health"))
     wait_http(systems[-1].base + "/health", "victoriametrics", p)
 
     port = free_port()
@@ -223,10 +233,11 @@ def start_systems(procs, work, vigil_bin, series):
     pcfg = os.path.join(work, "prometheus.yml")
     with open(pcfg, "w") as f:
         f.write("global:\n  scrape_interval: 15s\n")
-    p = procs.start("prometheus", ["prometheus", f"--config.file={pcfg}", "--web.enable-remote-write-receiver",
-                                   "--web.enable-admin-api", f"--storage.tsdb.path={data}",
-                                   "--storage.tsdb.retention.time=10y", f"--web.listen-address=127.0.0.1:{port}"])
-    systems.append(System("prometheus", p, f"http://127.0.0.1:{port}", data, "/api/v1/write"))
+    argv = ["prometheus", f"--config.file={pcfg}", "--web.enable-remote-write-receiver", "--web.enable-admin-api",
+            f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=10y", f"--web.listen-address=127.0.0.1:{port}"]
+    p = procs.start("prometheus", argv)
+    systems.append(System("prometheus", p, f"http://127.0.0.1:{port}", data, "/api/v1/write", argv=argv,
+                          ready="/-/ready"))
     wait_http(systems[-1].base + "/-/ready", "prometheus", p)
     return systems
 
@@ -245,38 +256,57 @@ def settle(pid, limit):
     return time.time() - t0
 
 
+def send_to(s, loader, cmd, a, lpid):
+    """One part to one system; returns (loader's answer, system CPU while sending, while settling, settle s, loader CPU)."""
+    pid = s.proc.pid
+    c0, l0 = cpu_seconds(pid), cpu_seconds(lpid)
+    r = loader.cmd(cmd, timeout=a.send_timeout)
+    c1, l1 = cpu_seconds(pid), cpu_seconds(lpid)
+    waited = settle(pid, a.settle)
+    c2 = cpu_seconds(pid)
+    return r, c1 - c0, c2 - c1, waited, l1 - l0
+
+
 def run_parts(systems, loader, desc, a):
+    """The peak parts (as fast as each system takes them), then one part at
+    half of vigil's peak rate to every system (latency at a steady load)."""
     lpid = loader.p.pid
     sender_cpu = 0.0
+    peak_parts = desc["parts"] - 1
     for k in range(desc["parts"]):
         info = loader.cmd("next", timeout=600)
         if info.get("error"):
             raise RuntimeError(f"ingest_load: {info['error']}")
+        paced = k == peak_parts
+        if paced:
+            v = systems[0].r
+            rate = 0.5 * v["samples"] / max(v["seconds"], 1e-9)
         row = []
         for s in systems:
-            pid = s.proc.pid
-            c0, l0 = cpu_seconds(pid), cpu_seconds(lpid)
-            r = loader.cmd("send " + s.write_url, timeout=a.send_timeout)
-            c1, l1 = cpu_seconds(pid), cpu_seconds(lpid)
-            waited = settle(pid, a.settle)
-            c2 = cpu_seconds(pid)
-            sender_cpu += l1 - l0
-            s.r["samples"] += r["samples"]
-            s.r["seconds"] += r["seconds"]
-            s.r["requests"] += r["requests"]
+            cmd = f"send_paced {rate:.0f} {s.write_url}" if paced else "send " + s.write_url
+            r, cpu_send, cpu_settle, waited, lcpu = send_to(s, loader, cmd, a, lpid)
+            sender_cpu += lcpu
             s.r["failures"] += r["failures"]
             if r["failures"] and not s.r["first_error"]:
                 s.r["first_error"] = r["first_error"]
-            s.r["latency_us"] += r["latency_us"]
-            s.r["cpu_send"] += c1 - c0
-            s.r["cpu_settle"] += c2 - c1
             s.r["settle_s"].append(round(waited, 1))
-            rate = r["samples"] / max(r["seconds"], 1e-9)
-            s.r["part_rate"].append(rate)
-            row.append(f"{s.name} {rate / 1e3:,.0f}k/s"
-                       + (f" ({r['failures']} FAILED)" if r["failures"] else ""))
-        log(f"  part {k + 1}/{desc['parts']} ({info['samples']:,} samples, {info['requests']} requests): "
-            + ", ".join(row))
+            got = r["samples"] / max(r["seconds"], 1e-9)
+            if paced:
+                s.r["paced"] = dict(rate_target=r["rate_target"], rate=got, samples=r["samples"],
+                                    latency_us=r["latency_us"], late_ms=r["late_ms"], cpu=cpu_send)
+                row.append(f"{s.name} {got / 1e3:,.0f}k/s")
+                continue
+            s.r["samples"] += r["samples"]
+            s.r["seconds"] += r["seconds"]
+            s.r["requests"] += r["requests"]
+            s.r["latency_us"] += r["latency_us"]
+            s.r["cpu_send"] += cpu_send
+            s.r["cpu_settle"] += cpu_settle
+            s.r["part_rate"].append(got)
+            row.append(f"{s.name} {got / 1e3:,.0f}k/s" + (f" ({r['failures']} FAILED)" if r["failures"] else ""))
+        what = f"paced part at {rate / 1e3:,.0f}k samples/s (half vigil's peak)" if paced else \
+            f"part {k + 1}/{peak_parts}"
+        log(f"  {what} ({info['samples']:,} samples, {info['requests']} requests): " + ", ".join(row))
     for s in systems:
         s.r["peak_rss_mib"] = peak_rss_mib(s.proc.pid)
     return sender_cpu
@@ -362,6 +392,39 @@ def flush_one(procs, s, a):
         s.r["disk"], s.r["disk_apparent"] = du(s.data)
 
 
+def restart_all(procs, systems, desc, timeout=600):
+    """Stops each system (vigil already is), starts it again on its data and
+    times how long until it is ready and until it answers count() of every
+    series correctly; one system at a time."""
+    t = (desc["end_ms"] + 500) / 1000
+    for s in systems:
+        procs.stop(s.proc, timeout=120)
+    for s in systems:
+        try:
+            t0 = time.time()
+            s.proc = procs.start(s.name + "-restart", s.argv)
+            wait_http(s.base + s.ready, s.name + " (restart)", s.proc, timeout=timeout)
+            s.r["restart_ready_s"] = time.time() - t0
+            deadline = t0 + timeout
+            while True:
+                try:
+                    got = s.query('count({__name__=~".+"})', t)
+                except (OSError, RuntimeError, ValueError, KeyError):
+                    got = None
+                if got == desc["series"] or time.time() > deadline:
+                    break
+                time.sleep(0.05)
+            s.r["restart_query_s"] = time.time() - t0
+            s.r["restart_check"] = "ok" if got == desc["series"] else f"count() said {got} of {desc['series']} series"
+        except (OSError, RuntimeError) as e:
+            s.r["restart_check"] = f"RESTART FAILED: {e}"
+            s.r.setdefault("restart_ready_s", float("nan"))
+        finally:
+            procs.stop(s.proc, timeout=120)
+        log(f"  {s.name}: ready after {s.r['restart_ready_s']:.2f} s, every series after "
+            f"{s.r.get('restart_query_s', float('nan')):.2f} s: {s.r['restart_check']}")
+
+
 # ---------------------------------------------------------------- report
 
 def ratio(a, b):
@@ -376,8 +439,9 @@ def print_table(systems, desc, sender_cpu, all_ok):
     for s in systems:
         r = s.r
         lat = sorted(r["latency_us"])
+        m = max(r["samples"], 1)  # the peak parts' samples (the paced part's CPU is reported below)
         v = dict(rate=r["samples"] / max(r["seconds"], 1e-9), p50=percentile(lat, 50) / 1e3, p99=percentile(lat, 99) / 1e3,
-                 cpu=r["cpu_send"] / n * 1e6, cpu_all=(r["cpu_send"] + r["cpu_settle"]) / n * 1e6,
+                 cpu=r["cpu_send"] / m * 1e6, cpu_all=(r["cpu_send"] + r["cpu_settle"]) / m * 1e6,
                  rss=r["peak_rss_mib"], disk=r["disk"] / n)
         vals[s.name] = v
         r["figures"] = v
@@ -403,12 +467,35 @@ def print_table(systems, desc, sender_cpu, all_ok):
     vr = by["vigil"].r
     print(f"vigil disk: {vr.get('disk_running', nan) / n:.2f} B/sample while running, {vr['disk'] / n:.2f} after "
           f"SIGTERM; sender: {sender_cpu / (3 * n) * 1e6:.2f} CPU-s/M samples")
+    print("steady load, the same rate to each (half of vigil's peak samples/s), one part:")
+    print(f"  {'system':<16}{'target/s':>10}{'got/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU-s/M':>9}"
+          f"{'late ms':>9}")
+    for s in systems:
+        pc = s.r.get("paced")
+        if not pc:
+            continue
+        lat = sorted(pc["latency_us"])
+        pc["p50_ms"], pc["p99_ms"] = percentile(lat, 50) / 1e3, percentile(lat, 99) / 1e3
+        print(f"  {s.name:<16}{pc['rate_target']:>10,.0f}{pc['rate']:>10,.0f}{pc['p50_ms']:>9.1f}{pc['p99_ms']:>9.1f}"
+              f"{(lat[-1] / 1e3 if lat else nan):>9.1f}{pc['cpu'] / max(pc['samples'], 1) * 1e6:>9.2f}"
+              f"{pc['late_ms']:>9.1f}")
+    restarts = [s for s in systems if "restart_ready_s" in s.r]
+    if restarts:
+        print(f"restart on the data above ({n:,} samples, {desc['series']:,} series): seconds from start to ready /"
+              " to a correct count() of every series")
+        for s in restarts:
+            r = s.r
+            print(f"  {s.name:<16}{r['restart_ready_s']:>8.2f}{r.get('restart_query_s', nan):>8.2f}  "
+                  f"{r.get('restart_check', '')}")
     print("per part, k samples/s: " + "; ".join(
         f"{s.name} " + " ".join(f"{x / 1e3:,.0f}" for x in s.r["part_rate"]) for s in systems))
     print("settle after each turn, s: " + "; ".join(
         f"{s.name} " + " ".join(str(x) for x in s.r["settle_s"]) for s in systems))
     vm = vals["victoriametrics"]
+    vp = by["vigil"].r.get("paced", {})
     t = [("ingest >= 1.5x VM", ratio(v["rate"], vm["rate"]) >= 1.5, f"{ratio(v['rate'], vm['rate']):.2f}x"),
+         ("p99 at half peak < 10 ms", vp.get("p99_ms", nan) < 10, f"{vp.get('p99_ms', nan):.1f} ms"),
+         ("restart ready < 2 s", vr.get("restart_ready_s", nan) < 2, f"{vr.get('restart_ready_s', nan):.2f} s"),
          ("disk <= 0.8x VM", ratio(v["disk"], vm["disk"]) <= 0.8, f"{ratio(v['disk'], vm['disk']):.2f}x"),
          ("peak RSS <= VM", v["rss"] <= vm["rss"], f"{ratio(v['rss'], vm['rss']):.2f}x")]
     print("targets (issue 5): " + "; ".join(f"{name}: {'ok' if met else 'miss'} ({x})" for name, met, x in t)
@@ -417,15 +504,19 @@ def print_table(systems, desc, sender_cpu, all_ok):
 
 def run(a, scale, work, procs):
     """The whole benchmark; True when every request succeeded and every sample was stored."""
-    loader = Loader(procs, [a.load, "--hosts", str(scale["hosts"]), "--steps", str(scale["steps"]),
-                            "--parts", str(scale["parts"]), "--conns", str(a.conns),
+    # The scale's parts at peak rate, then one more part of the same size at
+    # half of vigil's peak rate (run_parts).
+    steps = scale["steps"] + scale["steps"] // scale["parts"]
+    loader = Loader(procs, [a.load, "--hosts", str(scale["hosts"]), "--steps", str(steps),
+                            "--parts", str(scale["parts"] + 1), "--conns", str(a.conns),
                             "--hosts-per-request", str(a.hosts_per_request), "--seed", str(a.seed)])
     desc = loader.cmd("describe", timeout=120)
     systems = start_systems(procs, work, a.vigil, desc["series"])
     log(f"ingest ({a.scale}): {desc['hosts']} hosts x 212 series = {desc['series']:,} series, "
         f"{desc['steps']} scrapes each (15 s) = {desc['samples']:,} samples; requests of "
         f"{desc['hosts_per_request']} hosts (~{desc['samples'] // (desc['steps'] * desc['batches']):,} samples); "
-        f"{desc['parts']} parts, each to {', '.join(SYSTEMS)} in turn; {a.conns} connections")
+        f"{desc['parts'] - 1} parts as fast as each takes them and one at half vigil's peak rate, each part to "
+        f"{', '.join(SYSTEMS)} in turn; {a.conns} connections")
     sender_cpu = run_parts(systems, loader, desc, a)
     procs.stop(loader.p, 10)
     sent_ok = all(s.r["failures"] == 0 for s in systems)
@@ -438,6 +529,8 @@ def run(a, scale, work, procs):
     ok = check_counts(systems, desc) and sent_ok
     log("flush: VictoriaMetrics force_merge; Prometheus snapshot; vigil SIGTERM")
     flush_and_measure(procs, systems, a)
+    log("restart: each system in turn on its data, timed to ready and to a correct count()")
+    restart_all(procs, systems, desc)
     print_table(systems, desc, sender_cpu, ok)
     if a.json:
         with open(a.json, "w") as f:

@@ -18,6 +18,11 @@
 //                                             each on stdout (for ingest_bench.py):
 //       next        encode the next part
 //       send URL    send the current part to URL
+//       send_paced RATE URL
+//                   the same, at RATE samples/s overall: request k goes out
+//                   no earlier than start + (samples of the requests handed
+//                   out before it) / RATE (latency: from when it went out;
+//                   "late_ms" tells how far behind that schedule the sender fell)
 //       quit
 // options: --hosts N (96) --steps N (160) --hosts-per-request N (10)
 //          --parts N (4) --seed S (42) --end-ms T (default: now - 60 s, whole
@@ -106,14 +111,20 @@ struct send_result {
   std::string first_error;
   double seconds = 0;
   std::vector<std::uint32_t> latency_us; // per request, in completion order
+  double rate_target = 0;                // samples/s (0: as fast as the server takes them)
+  double late_ms = 0;                    // paced: the most a request went out behind its schedule
 };
 
+/// Sends every request of `reqs` to `url`; at `rate` samples/s overall when
+/// rate > 0, else as fast as the server answers.
 send_result send_part(const std::string& url, const std::vector<ingest_request>& reqs, int batches, int conns,
-                      long timeout_s) {
+                      long timeout_s, double rate = 0) {
   send_result res;
+  res.rate_target = rate;
   if (reqs.empty()) return res;
   scheduler sched(batches, static_cast<int>(reqs.size()) / batches);
   std::mutex mu;
+  std::uint64_t paced_samples = 0; // handed out so far (paced)
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < conns; ++c)
@@ -134,6 +145,19 @@ send_result send_part(const std::string& url, const std::vector<ingest_request>&
       std::vector<std::uint32_t> lat;
       for (long i; (i = sched.take()) >= 0;) {
         const auto& r = reqs[static_cast<std::size_t>(i)];
+        if (rate > 0) {
+          std::chrono::steady_clock::time_point due;
+          {
+            std::lock_guard lk(mu);
+            due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(static_cast<double>(paced_samples) / rate));
+            paced_samples += r.samples;
+          }
+          std::this_thread::sleep_until(due);
+          const double late = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due).count();
+          std::lock_guard lk(mu);
+          res.late_ms = std::max(res.late_ms, late);
+        }
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, r.body.data());
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
         resp.clear();
@@ -166,7 +190,8 @@ std::string to_json(const std::string& url, int part, const send_result& r) {
   std::string s = "{\"url\": \"" + json_escape(url) + "\", \"part\": " + std::to_string(part) +
                   ", \"samples\": " + std::to_string(r.samples) + ", \"requests\": " + std::to_string(r.requests) +
                   ", \"bytes\": " + std::to_string(r.bytes) + ", \"seconds\": " + std::to_string(r.seconds) +
-                  ", \"failures\": " + std::to_string(r.failures) + ", \"first_error\": \"" +
+                  ", \"rate_target\": " + std::to_string(r.rate_target) + ", \"late_ms\": " +
+                  std::to_string(r.late_ms) + ", \"failures\": " + std::to_string(r.failures) + ", \"first_error\": \"" +
                   json_escape(r.first_error) + "\", \"latency_us\": [";
   for (std::size_t i = 0; i < r.latency_us.size(); ++i) {
     if (i) s += ',';
@@ -290,6 +315,17 @@ int main(int argc, char** argv) {
         const auto r = send_part(line.substr(5), p.reqs, o.batches(), conns, timeout_s);
         failures += r.failures;
         out = to_json(line.substr(5), p.index, r);
+      } else if (line.starts_with("send_paced ")) {
+        char* end = nullptr;
+        const double rate = std::strtod(line.c_str() + 11, &end);
+        if (end == line.c_str() + 11 || *end != ' ' || !(rate > 0)) {
+          out = "{\"error\": \"usage: send_paced RATE URL\"}";
+        } else {
+          const std::string url = end + 1;
+          const auto r = send_part(url, p.reqs, o.batches(), conns, timeout_s, rate);
+          failures += r.failures;
+          out = to_json(url, p.index, r);
+        }
       } else if (line == "describe") out = describe(gen, parts, conns);
       else if (line == "quit") break;
       else out = "{\"error\": \"unknown command\"}";
