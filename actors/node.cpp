@@ -47,6 +47,7 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   so.store.max_series_per_metric = share(o.max_series_per_metric);
   so.store.max_series_per_service = share(o.max_series_per_service);
   so.store.service_label = o.service_label;
+  so.store.encryption = o.encryption;
   so.sync_interval = o.sync_interval;
   so.retention = o.retention;
   so.retention_interval = o.retention_interval;

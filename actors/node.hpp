@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct node_options {
   std::uint64_t max_series_per_metric = 0;
   std::uint64_t max_series_per_service = 0;
   std::string service_label = "job";
+  /// Encryption at rest of every shard (storage.encryption.key_file, loaded
+  /// by the caller); empty: shards are not encrypted.
+  std::optional<store::encryption_key> encryption;
   /// What each shard's retention actor deletes, and how often it runs.
   store::retention_policy retention;
   std::chrono::milliseconds retention_interval{3'600'000};

@@ -40,6 +40,12 @@ result<vigil_config> load(const serve_flags& f) {
   auto c = load_config(text);
   if (!c) return c;
   if (!f.data_dir.empty()) c->node.data_dir = f.data_dir;
+  if (!f.encryption_key_file.empty()) c->encryption_key_file = f.encryption_key_file;
+  if (!c->encryption_key_file.empty()) {
+    auto key = store::load_key_file(c->encryption_key_file);
+    if (!key) return std::move(key).error();
+    c->node.encryption = std::move(*key);
+  }
   if (!f.http_listen.empty()) {
     auto ep = parse_endpoint(f.http_listen);
     if (!ep) return invalid_argument("--http-listen: " + ep.error().message());
@@ -47,6 +53,22 @@ result<vigil_config> load(const serve_flags& f) {
     c->http.port = ep->port;
   }
   return c;
+}
+
+/// Checks every local shard's encryption state against the configured key
+/// (reading only meta), so a missing or wrong key stops the node before it
+/// serves anything rather than leaving shards failing and respawning.
+status check_shards(const node_options& o) {
+  for (std::uint32_t id = 0; id < o.shard_count; ++id) {
+    if (!o.is_local(id)) continue;
+    store::shard_options so;
+    so.dir = o.shard_dir(id);
+    so.map_size = o.map_size;
+    so.sync = o.sync;
+    so.encryption = o.encryption;
+    VIGIL_TRY(store::shard::check_encryption(so));
+  }
+  return status::ok();
 }
 
 /// Asks the node for its router and query service (blocking; main thread).
@@ -97,8 +119,9 @@ int run(const vigil_config& c, const sigset_t& signals) {
     stop_all();
     return fail(port.error().message());
   }
-  std::printf("vigil: node up; %u shards in %s (fsync: %s)\n", c.node.shard_count,
-              c.node.data_dir.c_str(), c.node.sync == store::fsync_policy::always ? "always" : "never");
+  std::printf("vigil: node up; %u shards in %s (fsync: %s%s)\n", c.node.shard_count, c.node.data_dir.c_str(),
+              c.node.sync == store::fsync_policy::always ? "always" : "never",
+              c.node.encryption ? "; encrypted at rest" : "");
   std::printf("vigil: API listening on http://%s:%u/ (Prometheus API under /api/v1, ingest at /v1/metrics)\n",
               c.http.host.c_str(), unsigned{*port});
   std::printf("vigil: ready check: curl http://%s:%u/-/ready\n", c.http.host.c_str(), unsigned{*port});
@@ -123,6 +146,7 @@ int cmd_serve(const serve_flags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto c = load(f);
   if (!c) return fail(c.error().message());
+  if (auto st = check_shards(c->node); !st) return fail(st.message());
   return run(*c, signals);
 }
 

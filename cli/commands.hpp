@@ -11,6 +11,7 @@ struct serve_flags {
   std::string config_file;
   std::string data_dir;
   std::string http_listen;
+  std::string encryption_key_file; ///< overrides storage.encryption.key_file
 };
 
 int cmd_serve(const serve_flags& f);

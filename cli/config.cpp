@@ -145,6 +145,16 @@ status apply(const YAML::Node& root, vigil_config& c) {
     VIGIL_TRY(read(s, "storage", "map_size_gb", gb));
     if (gb > 0) c.node.map_size = gb << 30;
     VIGIL_TRY(read_duration(s, "storage", "out_of_order_window", c.node.out_of_order_window, true));
+    if (auto e = s["encryption"]; e && !e.IsNull()) {
+      if (!e.IsMap()) return invalid_argument("storage.encryption: expected a mapping {key_file: PATH}");
+      for (const auto& kv : e)
+        if (kv.first.as<std::string>() != "key_file")
+          return invalid_argument("storage.encryption." + kv.first.as<std::string>() +
+                                  ": unknown key (expected key_file)");
+      VIGIL_TRY(read(e, "storage.encryption", "key_file", c.encryption_key_file));
+      if (c.encryption_key_file.empty())
+        return invalid_argument("storage.encryption.key_file: required (a file of 32 raw bytes or 64 hex digits)");
+    }
   }
   if (auto i = root["ingest"]) VIGIL_TRY(read_duration(i, "ingest", "timeout", c.node.ingest_timeout));
   if (auto q = root["query"]) {

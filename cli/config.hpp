@@ -29,6 +29,9 @@ struct vigil_config {
   endpoint cluster_listen;       ///< port 0: not published
   std::vector<endpoint> peers;
   int scheduler_threads = 2;
+  /// storage.encryption.key_file (empty: no encryption at rest). `vigil
+  /// serve` reads the key into node.encryption before it starts the node.
+  std::string encryption_key_file;
 };
 
 /// The text of configs/vigil.yaml as compiled into the binary.

@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   serve->add_option("--config", sf.config_file, "YAML configuration file (overrides the defaults)");
   serve->add_option("--data-dir", sf.data_dir, "Data directory (overrides storage.data_dir)");
   serve->add_option("--http-listen", sf.http_listen, "HOST:PORT of the HTTP API (overrides http.listen)");
+  serve->add_option("--encryption-key-file", sf.encryption_key_file,
+                    "Key file for encryption at rest (overrides storage.encryption.key_file)");
 
   query_flags qf;
   auto* query = app.add_subcommand("query", "Run a PromQL query and print the result as a table");

@@ -1,7 +1,9 @@
 #include "store/chunk_reader.hpp"
 
+#include <algorithm>
 #include <string>
 
+#include "store/chunk_io.hpp"
 #include "store/keys.hpp"
 
 namespace vigil::store {
@@ -23,8 +25,17 @@ result<bool> chunk_reader::current(series_ref ref, timestamp_ms hi, chunk_view* 
   series_ref r = 0;
   if (!decode_chunk_key(c_.key(), &r, &start_)) return corruption("chunks: key of wrong size");
   if (r != ref || start_ > hi) return false;
-  auto rec = decode_chunk_record(c_.value());
+  const lmdb::bytes key = c_.key();
+  if (db_.crypt && std::equal(key.begin(), key.end(), plain_key_.begin(), plain_key_.end())) {
+    auto rec = decode_chunk_record(plain_); // decrypted a moment ago
+    if (!rec) return bad_chunk(rec.error());
+    *out = *rec;
+    return true;
+  }
+  plain_key_.clear();
+  auto rec = read_chunk_record(db_, key, c_.value(), plain_);
   if (!rec) return bad_chunk(rec.error());
+  if (db_.crypt) plain_key_.assign(key.begin(), key.end());
   *out = *rec;
   return true;
 }
@@ -49,6 +60,7 @@ result<bool> chunk_reader::seek_first(series_ref ref, time_range range) {
 }
 
 status chunk_reader::samples(series_ref ref, time_range range, std::vector<sample>& out) {
+  plain_key_.clear();
   if (range.min > range.max) return status::ok();
   auto at = seek_first(ref, range);
   for (; at && *at; at = c_.move(MDB_NEXT)) {
@@ -69,6 +81,7 @@ status chunk_reader::samples(series_ref ref, time_range range, std::vector<sampl
 }
 
 result<bool> chunk_reader::has_samples(series_ref ref, time_range range) {
+  plain_key_.clear();
   if (range.min > range.max) return false;
   auto at = seek_first(ref, range);
   for (; at && *at; at = c_.move(MDB_NEXT)) {

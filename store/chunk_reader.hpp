@@ -8,6 +8,7 @@
 // Thread-safety: one thread; the reader must not outlive its txn.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "core/sample.hpp"
@@ -27,7 +28,9 @@ public:
   status samples(series_ref ref, time_range range, std::vector<sample>& out);
 
   /// Whether `ref` has a sample with t in `range`. Usually decides from keys
-  /// and record headers alone, decoding only when a chunk straddles the range.
+  /// and record headers alone, decoding only when a chunk straddles the range
+  /// (in an encrypted store the header is inside the ciphertext, so each
+  /// record looked at is decrypted).
   result<bool> has_samples(series_ref ref, time_range range);
 
   /// Chunk records of all series (the entry count of the chunks database).
@@ -48,6 +51,10 @@ private:
   schema db_;
   chunk_iterator it_;
   timestamp_ms start_ = 0; ///< min t of the chunk under the cursor
+  std::vector<std::uint8_t> plain_; ///< the decrypted record under the cursor (encrypted stores)
+  /// Key of the record in plain_, valid within one samples()/has_samples()
+  /// call: seek_first() and the loop after it look at the same record.
+  std::vector<std::uint8_t> plain_key_;
 };
 
 } // namespace vigil::store

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <limits>
 #include <string>
 
 #include "store/chunk.hpp"
+#include "store/chunk_io.hpp"
 #include "store/keys.hpp"
 
 namespace vigil::store {
@@ -26,7 +26,7 @@ struct head::memseries {
   bool dirty = false;               ///< chunk changed since its record was written
 };
 
-head::head(const schema& s, chunk_limits limits) : db_(s), limits_(limits), sealer_(s.chunks, limits) {}
+head::head(const schema& s, chunk_limits limits) : db_(s), limits_(limits), sealer_(s, limits) {}
 
 head::~head() = default;
 
@@ -75,7 +75,7 @@ status head::load_last_chunk(lmdb::txn& t, memseries& s) {
   timestamp_ms start = 0;
   if (!*at || !decode_chunk_key(c->key(), &ref, &start) || ref != s.ref) return status::ok(); // no chunks
   const std::string where = "chunk (series " + std::to_string(s.ref) + ", t " + std::to_string(start) + "): ";
-  auto rec = decode_chunk_record(c->value());
+  auto rec = read_chunk_record(db_, c->key(), c->value(), plain_);
   if (!rec) return corruption(where + rec.error().message());
   if (rec->encoding != chunk_encoding::xor_v1) {
     // A sealed record is last (it never is after a cut, which always leaves
@@ -113,10 +113,7 @@ bool head::needs_cut(const memseries& s, timestamp_ms t) const noexcept {
 
 status head::write_chunk(lmdb::txn& t, memseries& s) {
   const chunk_key key = make_chunk_key(s.ref, s.chunk_start);
-  auto out = t.reserve(db_.chunks, key, chunk_record_header_bytes + s.chunk.size());
-  if (!out) return std::move(out).error();
-  write_chunk_record_header(*out, chunk_encoding::xor_v1, s.app->last_t());
-  std::memcpy(*out + chunk_record_header_bytes, s.chunk.data(), s.chunk.size());
+  VIGIL_TRY(put_chunk_record(t, db_, key, chunk_encoding::xor_v1, s.app->last_t(), s.chunk, record_));
   s.dirty = false;
   return status::ok();
 }
@@ -173,9 +170,10 @@ void merge_samples(const std::vector<sample>& cur, const sample* first, const sa
   out.insert(out.end(), c, cur.end());
 }
 
-/// Decodes every sample of a chunk record.
-status decode_all(std::span<const std::uint8_t> record, std::vector<sample>& out) {
-  auto rec = decode_chunk_record(record);
+/// Decodes every sample of the chunk record `record` stored under `key`.
+status decode_all(const schema& db, const chunk_key& key, std::span<const std::uint8_t> record,
+                  std::vector<std::uint8_t>& scratch, std::vector<sample>& out) {
+  auto rec = read_chunk_record(db, key, record, scratch);
   if (!rec) return std::move(rec).error();
   chunk_iterator it;
   it.reset(*rec);
@@ -247,7 +245,7 @@ status head::merge_into_sealed(lmdb::txn& t, memseries& s, timestamp_ms start, c
   lmdb::bytes val;
   VIGIL_TRY(t.get(db_.chunks, key, &val));
   std::vector<sample> cur;
-  if (auto st = decode_all(val, cur); !st)
+  if (auto st = decode_all(db_, key, val, plain_, cur); !st)
     return corruption("chunk (series " + std::to_string(s.ref) + ", t " + std::to_string(start) + "): " +
                       st.message());
   merge_samples(cur, first, last, merged_, stats);

@@ -110,6 +110,7 @@ private:
   std::vector<memseries*> touched_;  ///< series touched in the current transaction
   timestamp_ms min_time_ = std::numeric_limits<timestamp_ms>::min();
   std::vector<sample> late_, merged_; ///< scratch of the late-sample path
+  std::vector<std::uint8_t> plain_, record_; ///< decrypted and to-be-encrypted records
   chunk_sealer sealer_;               ///< writes sealed chunks
 };
 

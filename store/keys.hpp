@@ -8,6 +8,8 @@
 //   hash key      [u64 BE labels::hash()]                               8 bytes
 //   postings key  name 0x00 value                     (when it fits 511 bytes)
 //                 name 0x01 value[0:p] [u64 BE value_hash(value)]  (exactly 511)
+//                 name 0x00 token(name, value)      (encrypted shards: 16-byte token,
+//                                                     built by series_index; FORMAT.md §6)
 // Pure functions; thread-safe.
 #pragma once
 

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "core/status.hpp"
+#include "store/crypto.hpp"
 #include "store/lmdb.hpp"
 
 namespace vigil::store {
@@ -14,10 +16,19 @@ namespace vigil::store {
 /// Version of the on-disk layout as a whole, kept in meta["format_version"].
 /// A shard refuses (corruption) to open any other version.
 inline constexpr std::uint8_t format_version = 1;
+/// The layout of an encrypted shard: format 1 with store/FORMAT.md §6 (a
+/// build that predates encryption refuses it at open instead of misreading
+/// tokens or writing plain records into it).
+inline constexpr std::uint8_t format_version_encrypted = 2;
 
 /// Keys of the `meta` sub-database.
 inline constexpr std::string_view meta_format_key = "format_version";
 inline constexpr std::string_view meta_next_ref_key = "next_series_ref";
+/// Encrypted stores only (store/FORMAT.md §6): the scheme, the key-check
+/// record, and one salt per session ("encryption_session/" + 8 hex digits).
+inline constexpr std::string_view meta_encryption_key = "encryption";
+inline constexpr std::string_view meta_key_check_key = "encryption_key_check";
+inline constexpr std::string_view meta_session_prefix = "encryption_session/";
 
 /// Sub-database handles.
 struct schema {
@@ -26,12 +37,29 @@ struct schema {
   MDB_dbi label_hash = 0; ///< labels::hash() -> refs (DUPSORT|DUPFIXED)
   MDB_dbi postings = 0;   ///< name\0value -> refs (DUPSORT|DUPFIXED)
   MDB_dbi chunks = 0;     ///< (ref, min t) -> chunk record
+  MDB_dbi values = 0;     ///< encrypted stores only: postings key -> encrypted label value
+  /// The cipher of an encrypted store (owned by the shard, outlives every
+  /// copy of the schema); null when the store is not encrypted.
+  const cipher* crypt = nullptr;
 };
 
 /// Opens (creating on first use) every sub-database in one write txn, writes
 /// the format version into a new environment or checks it in an existing one.
-/// Reads nothing else, so its cost does not depend on the data size.
+/// Reads nothing else but the encryption records, so its cost does not depend
+/// on the data size.
+///
+/// Encryption: with `crypt`, a new environment becomes encrypted (meta
+/// records and the `values` sub-database), and an encrypted one has its key
+/// checked; either way the open starts a new session (a fresh salt in meta)
+/// that `crypt` encrypts under from then on. Errors, prefixed with `name`
+/// (e.g. "shard-003: "): invalid_argument when encrypted data is opened
+/// without a key, unencrypted data with one, or encrypted data with another
+/// key ("encryption key does not match this data (key file ...)").
 /// corruption: unknown format version or malformed meta record.
-result<schema> open_schema(const lmdb::env& e);
+result<schema> open_schema(const lmdb::env& e, cipher* crypt = nullptr, std::string_view name = {});
+
+/// The encryption checks of open_schema in a read txn, writing nothing: ok
+/// for an environment without a meta sub-database (nothing stored yet).
+status check_schema_encryption(const lmdb::env& e, const encryption_key* key, std::string_view name);
 
 } // namespace vigil::store

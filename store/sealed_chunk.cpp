@@ -1,10 +1,10 @@
 #include "store/sealed_chunk.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 #include <string>
 
+#include "store/chunk_io.hpp"
 #include "store/xor_chunk.hpp"
 
 namespace vigil::store {
@@ -26,11 +26,7 @@ std::size_t chunk_sealer::block_samples() const noexcept {
 
 status chunk_sealer::put_record(lmdb::txn& t, const chunk_key& key, chunk_encoding enc, timestamp_ms max_t,
                                 std::span<const std::uint8_t> payload) {
-  auto out = t.reserve(chunks_, key, chunk_record_header_bytes + payload.size());
-  if (!out) return std::move(out).error();
-  write_chunk_record_header(*out, enc, max_t);
-  std::memcpy(*out + chunk_record_header_bytes, payload.data(), payload.size());
-  return status::ok();
+  return put_chunk_record(t, db_, key, enc, max_t, payload, record_);
 }
 
 status chunk_sealer::seal(lmdb::txn& t, series_ref ref, timestamp_ms start, std::span<const std::uint8_t> xor_bytes,
@@ -50,7 +46,7 @@ status chunk_sealer::seal(lmdb::txn& t, series_ref ref, timestamp_ms start, std:
   bool joined = false;
   VIGIL_TRY(join_previous(t, ref, start, &joined));
   if (joined) {
-    auto st = t.del(chunks_, key); // the chunk's own record, if it was written
+    auto st = t.del(db_.chunks, key); // the chunk's own record, if it was written
     return st.code() == errc::not_found ? status::ok() : st;
   }
   payload_.clear();
@@ -60,7 +56,7 @@ status chunk_sealer::seal(lmdb::txn& t, series_ref ref, timestamp_ms start, std:
 
 status chunk_sealer::join_previous(lmdb::txn& t, series_ref ref, timestamp_ms start, bool* done) {
   *done = false;
-  auto c = lmdb::cursor::open(t, chunks_);
+  auto c = lmdb::cursor::open(t, db_.chunks);
   if (!c) return std::move(c).error();
   auto at = c->seek(make_chunk_key(ref, start));
   if (at) at = *at ? c->move(MDB_PREV) : c->move(MDB_LAST);
@@ -69,7 +65,7 @@ status chunk_sealer::join_previous(lmdb::txn& t, series_ref ref, timestamp_ms st
   timestamp_ms prev_start = 0;
   if (!*at || !decode_chunk_key(c->key(), &prev_ref, &prev_start) || prev_ref != ref || prev_start >= start)
     return status::ok(); // no earlier record
-  auto prev = decode_chunk_record(c->value());
+  auto prev = read_chunk_record(db_, c->key(), c->value(), plain_);
   if (!prev) return bad_chunk(ref, prev_start, prev.error().message());
   if (prev->encoding != chunk_encoding::packed_v1) return status::ok(); // older XOR records stay as they are
   auto count = packed_count(prev->payload);
@@ -79,7 +75,7 @@ status chunk_sealer::join_previous(lmdb::txn& t, series_ref ref, timestamp_ms st
   if (*count + sealed_.size() > limits_.max_sealed_samples ||
       span > static_cast<std::uint64_t>(limits_.max_sealed_span_ms))
     return status::ok();
-  payload_.clear(); // copies the previous payload out of LMDB's page before the put
+  payload_.clear(); // copies the previous payload out of LMDB's page (or plain_) before the put
   if (auto st = packer_.append(prev->payload, sealed_, block_samples(), payload_); !st)
     return bad_chunk(ref, prev_start, st.message());
   if (payload_.size() > limits_.max_sealed_bytes) return status::ok();
@@ -117,7 +113,7 @@ result<std::size_t> chunk_sealer::seal_open_chunks(lmdb::txn& t, timestamp_ms be
   // rewrite, then rewrite them (not while the cursor walks the tree).
   std::vector<chunk_key> doomed;
   {
-    auto c = lmdb::cursor::open(t, chunks_);
+    auto c = lmdb::cursor::open(t, db_.chunks);
     if (!c) return std::move(c).error();
     series_ref prev = 0;
     bool pending = false; // the previous record is a candidate
@@ -128,7 +124,7 @@ result<std::size_t> chunk_sealer::seal_open_chunks(lmdb::txn& t, timestamp_ms be
       timestamp_ms start = 0;
       if (!decode_chunk_key(c->key(), &ref, &start)) return corruption("chunks: key of wrong size");
       if (pending && ref != prev) doomed.push_back(prev_key);
-      auto rec = decode_chunk_record(c->value());
+      auto rec = read_chunk_record(db_, c->key(), c->value(), plain_);
       pending = rec && rec->encoding == chunk_encoding::xor_v1 && rec->max_t < before;
       prev = ref;
       prev_key = make_chunk_key(ref, start);
@@ -138,8 +134,8 @@ result<std::size_t> chunk_sealer::seal_open_chunks(lmdb::txn& t, timestamp_ms be
   }
   for (const chunk_key& key : doomed) {
     lmdb::bytes val;
-    VIGIL_TRY(t.get(chunks_, key, &val));
-    auto rec = decode_chunk_record(val);
+    VIGIL_TRY(t.get(db_.chunks, key, &val));
+    auto rec = read_chunk_record(db_, key, val, plain_);
     sealed_.clear();
     if (!rec || !xor_decode_range(rec->payload, t_min, t_max, sealed_) || sealed_.empty()) {
       series_ref ref = 0;

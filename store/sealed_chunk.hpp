@@ -21,6 +21,7 @@
 #include "store/keys.hpp"
 #include "store/lmdb.hpp"
 #include "store/packed_chunk.hpp"
+#include "store/schema.hpp"
 
 namespace vigil::store {
 
@@ -46,8 +47,8 @@ struct chunk_limits {
 
 class chunk_sealer {
 public:
-  /// @pre `chunks` is the chunks sub-database; it outlives the sealer.
-  chunk_sealer(MDB_dbi chunks, const chunk_limits& limits) : chunks_(chunks), limits_(limits) {}
+  /// @pre `db` is the shard's schema (its cipher outlives the sealer).
+  chunk_sealer(const schema& db, const chunk_limits& limits) : db_(db), limits_(limits) {}
 
   /// Seals the cut head chunk of series `ref` that starts at `start`:
   /// `xor_bytes` is the XOR chunk holding its `count` samples, and `on_disk`
@@ -76,11 +77,13 @@ private:
   /// limits allow; *done tells whether it did.
   status join_previous(lmdb::txn& t, series_ref ref, timestamp_ms start, bool* done);
 
-  MDB_dbi chunks_;
+  schema db_;
   chunk_limits limits_;
   packed_encoder packer_;
   std::vector<sample> sealed_;        ///< samples of the chunk being sealed
   std::vector<std::uint8_t> payload_; ///< a packed payload being written
+  std::vector<std::uint8_t> plain_;   ///< a decrypted record (encrypted stores)
+  std::vector<std::uint8_t> record_;  ///< a record being encrypted (encrypted stores)
 };
 
 } // namespace vigil::store

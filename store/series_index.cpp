@@ -61,8 +61,48 @@ status series_index::validate(const labels& ls) {
   return status::ok();
 }
 
+void series_index::postings_key(std::vector<std::uint8_t>& out, std::string_view name,
+                                std::string_view value) const {
+  if (!db_.crypt) return append_postings_key(out, name, value);
+  append_postings_name_begin(out, name);
+  const std::size_t at = out.size();
+  out.resize(at + encryption_token_bytes);
+  db_.crypt->token(name, value, std::span<std::uint8_t, encryption_token_bytes>(out.data() + at, encryption_token_bytes));
+}
+
+ref_key series_index::hash_key(std::uint64_t hash) const {
+  return make_ref_key(db_.crypt ? db_.crypt->keyed_hash(hash) : hash);
+}
+
+status series_index::put_value(lmdb::txn& t, std::string_view value) {
+  lmdb::bytes existing;
+  status st = t.get(db_.values, tls().key, &existing);
+  if (st.code() != errc::not_found) return st; // ok: another series has the pair already
+  tls().plain.clear();
+  VIGIL_TRY(db_.crypt->encrypt_append(crypt_domain::value, tls().key, lmdb::as_bytes(value), tls().plain));
+  return t.put(db_.values, tls().key, tls().plain);
+}
+
+status series_index::get_value(const lmdb::txn& t, lmdb::bytes key, std::vector<std::uint8_t>& out) const {
+  lmdb::bytes stored;
+  status st = t.get(db_.values, key, &stored);
+  if (st.code() == errc::not_found) return corruption("postings key without a value record");
+  VIGIL_TRY(st);
+  out.clear();
+  if (auto d = db_.crypt->decrypt(crypt_domain::value, key, stored, out); !d)
+    return corruption("value of a postings key: " + d.message());
+  return status::ok();
+}
+
 status series_index::decode_series_record(lmdb::bytes rec, series_ref ref) const {
   tls().decoded.clear();
+  if (db_.crypt) {
+    const ref_key rk = make_ref_key(ref);
+    tls().plain.clear();
+    if (auto st = db_.crypt->decrypt(crypt_domain::series, rk, rec, tls().plain); !st)
+      return corruption("series record " + std::to_string(ref) + ": " + st.message());
+    rec = tls().plain;
+  }
   if (rec.empty() || rec[0] != series_record_version)
     return corruption("series record " + std::to_string(ref) + ": unknown version");
   auto used = decompress(rec.subspan(1), tls().decoded);
@@ -76,7 +116,7 @@ result<series_ref> series_index::find(const lmdb::txn& t, const labels& ls, std:
   append_labels(tls().wanted, ls);
   auto c = lmdb::cursor::open(t, db_.label_hash);
   if (!c) return std::move(c).error();
-  const ref_key hk = make_ref_key(hash);
+  const ref_key hk = hash_key(hash);
   auto found = c->find(hk);
   for (; found && *found; found = c->move(MDB_NEXT_DUP)) {
     series_ref ref = 0;
@@ -101,15 +141,22 @@ result<series_ref> series_index::create(lmdb::txn& t, const labels& ls, std::uin
   append_labels(tls().wanted, ls);
   tls().decoded.assign(1, series_record_version);
   compress(tls().wanted, tls().decoded);
-  status st = t.put(db_.series, rk, tls().decoded, MDB_APPEND);
+  lmdb::bytes record = tls().decoded;
+  if (db_.crypt) {
+    tls().plain.clear();
+    VIGIL_TRY(db_.crypt->encrypt_append(crypt_domain::series, rk, tls().decoded, tls().plain));
+    record = tls().plain;
+  }
+  status st = t.put(db_.series, rk, record, MDB_APPEND);
   if (st.code() == errc::invalid_argument)
     return corruption("series ref " + std::to_string(ref) + " already used: next_series_ref is behind the data");
   VIGIL_TRY(st);
-  VIGIL_TRY(t.put(db_.label_hash, make_ref_key(hash), rk));
+  VIGIL_TRY(t.put(db_.label_hash, hash_key(hash), rk));
   for (const auto& l : ls) {
     tls().key.clear();
-    append_postings_key(tls().key, l.name, l.value);
+    postings_key(tls().key, l.name, l.value);
     VIGIL_TRY(t.put(db_.postings, tls().key, rk));
+    if (db_.crypt) VIGIL_TRY(put_value(t, l.value));
   }
   ++next_ref_;
   if (limits_.per_metric > 0 || limits_.per_service > 0) {
@@ -184,13 +231,16 @@ status series_index::remove(lmdb::txn& t, series_ref ref, const labels& ls) {
   const ref_key rk = make_ref_key(ref);
   auto gone = [](status st) { return st.is_ok() || st.code() == errc::not_found ? status::ok() : st; };
   VIGIL_TRY(gone(t.del(db_.series, rk)));
-  const ref_key hk = make_ref_key(ls.hash());
+  const ref_key hk = hash_key(ls.hash());
   const lmdb::bytes item(rk.data(), rk.size());
   VIGIL_TRY(gone(t.del(db_.label_hash, hk, &item)));
   for (const auto& l : ls) {
     tls().key.clear();
-    append_postings_key(tls().key, l.name, l.value);
+    postings_key(tls().key, l.name, l.value);
     VIGIL_TRY(gone(t.del(db_.postings, tls().key, &item)));
+    if (!db_.crypt) continue;
+    lmdb::bytes left; // the pair's value record goes with its last series
+    if (t.get(db_.postings, tls().key, &left).code() == errc::not_found) VIGIL_TRY(gone(t.del(db_.values, tls().key)));
   }
   if (limits_.per_metric > 0 || limits_.per_service > 0) {
     count(ls, -1);

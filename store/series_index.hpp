@@ -7,6 +7,10 @@
 //   series      u64 BE ref -> [1][compress frame(label_codec bytes)]
 //   postings    name\0value -> refs             (DUPSORT|DUPFIXED, u64 BE refs)
 //   meta        "next_series_ref" -> [1][u64 BE]
+// In an encrypted store (schema::crypt set; store/FORMAT.md §6) series
+// records are encrypted, label_hash keys are keyed hashes, postings keys are
+// name\0token(name, value), and `values` maps each postings key to its
+// encrypted value, so no label value is stored in plain text.
 // Refs start at 1, grow by one per new series and are never reused.
 //
 // A label set is not an LMDB key because it may exceed LMDB's 511-byte key
@@ -30,13 +34,15 @@
 #include "core/labels.hpp"
 #include "core/sample.hpp"
 #include "core/status.hpp"
+#include "store/keys.hpp"
 #include "store/lmdb.hpp"
 #include "store/postings.hpp"
 #include "store/schema.hpp"
 
 namespace vigil::store {
 
-/// Version byte in front of series records.
+/// Version byte in front of series records (encrypted stores wrap the whole
+/// record in an encrypted value, whose first byte is encrypted_record_version).
 inline constexpr std::uint8_t series_record_version = 1;
 
 /// Cardinality limits of one shard (0: none). The node divides its global
@@ -117,6 +123,14 @@ private:
   result<postings_list> matcher_postings(const lmdb::txn& t, const matcher& m, bool negative) const;
   status read_dups(lmdb::cursor& c, postings_list& out) const;
   status decode_series_record(lmdb::bytes rec, series_ref ref) const;
+  /// The postings key of (name, value): plain, or name\0token when encrypted.
+  void postings_key(std::vector<std::uint8_t>& out, std::string_view name, std::string_view value) const;
+  /// The label_hash key of labels::hash() `hash` (keyed when encrypted).
+  ref_key hash_key(std::uint64_t hash) const;
+  /// Encrypted stores: stores the value of a new postings key (`tls().key`).
+  status put_value(lmdb::txn& t, std::string_view value);
+  /// Encrypted stores: the value of the postings key `key` into `out`.
+  status get_value(const lmdb::txn& t, lmdb::bytes key, std::vector<std::uint8_t>& out) const;
 
   /// Adds `delta` to the counts of `ls`'s metric and service.
   void count(const labels& ls, std::int64_t delta);
@@ -133,6 +147,7 @@ private:
     std::vector<std::uint8_t> key;     ///< a postings key
     std::vector<std::uint8_t> wanted;  ///< encoded labels being looked up
     std::vector<std::uint8_t> decoded; ///< decompressed series record
+    std::vector<std::uint8_t> plain;   ///< decrypted series record (encrypted stores)
   };
   static scratch& tls() noexcept;
 };

@@ -31,7 +31,7 @@ result<postings_list> series_index::postings(const lmdb::txn& t, std::string_vie
                                              std::string_view value) const {
   if (!is_indexable_name(name)) return postings_list{}; // no series has such a label
   tls().key.clear();
-  append_postings_key(tls().key, name, value);
+  postings_key(tls().key, name, value);
   auto c = lmdb::cursor::open(t, db_.postings);
   if (!c) return std::move(c).error();
   postings_list out;
@@ -50,10 +50,16 @@ status series_index::for_each_value(const lmdb::txn& t, std::string_view name, c
   tls().key.clear();
   append_postings_name_begin(tls().key, name);
   std::string resolved;
+  std::vector<std::uint8_t> plain;
   auto at = c->seek(tls().key);
   for (; at && *at; at = c->move(MDB_NEXT_NODUP)) {
     const lmdb::bytes key = c->key();
     if (!std::lexicographical_compare(key.begin(), key.end(), end.begin(), end.end())) return status::ok();
+    if (db_.crypt) { // the key holds a token: the value is in `values`
+      VIGIL_TRY(get_value(t, key, plain));
+      VIGIL_TRY(fn(std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size()), *c));
+      continue;
+    }
     postings_key_parts parts;
     if (!decode_postings_key(key, &parts)) return corruption("postings: malformed key");
     if (!parts.hashed) {

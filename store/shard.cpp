@@ -2,6 +2,7 @@
 // side (select, label queries) is in shard_query.cpp.
 #include "store/shard.hpp"
 
+#include <filesystem>
 #include <limits>
 
 #include "store/chunk_reader.hpp"
@@ -13,22 +14,46 @@ shard::shard(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 shard::~shard() = default;
 
-result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
+namespace {
+
+lmdb::env_options env_options_of(const shard_options& opts) {
   lmdb::env_options eo;
   eo.map_size = opts.map_size;
   eo.max_dbs = defaults::max_dbs;
   eo.no_sync = opts.sync == fsync_policy::never;
-  auto e = lmdb::env::open(opts.dir, eo);
+  return eo;
+}
+
+/// "shard-003" for messages.
+std::string name_of(const shard_options& opts) {
+  auto name = std::filesystem::path(opts.dir).filename().string();
+  return name.empty() ? opts.dir : name;
+}
+
+} // namespace
+
+result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
+  auto e = lmdb::env::open(opts.dir, env_options_of(opts));
   if (!e) return std::move(e).error();
-  auto db = open_schema(*e);
+  std::unique_ptr<cipher> crypt;
+  if (opts.encryption) crypt = std::make_unique<cipher>(*opts.encryption);
+  auto db = open_schema(*e, crypt.get(), name_of(opts));
   if (!db) return std::move(db).error();
-  auto p = std::make_unique<impl>(std::move(*e), *db);
+  auto p = std::make_unique<impl>(std::move(*e), std::move(crypt), *db);
   p->out_of_order_window_ms = opts.out_of_order_window_ms;
   p->index.set_limits({opts.max_series_per_metric, opts.max_series_per_service, opts.service_label});
   auto t = lmdb::txn::begin(p->env, true);
   if (!t) return std::move(t).error();
   VIGIL_TRY(p->index.load(*t));
   return std::unique_ptr<shard>(new shard(std::move(p)));
+}
+
+status shard::check_encryption(const shard_options& opts) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(opts.dir) / "data.mdb", ec)) return status::ok();
+  auto e = lmdb::env::open(opts.dir, env_options_of(opts));
+  if (!e) return std::move(e).error();
+  return check_schema_encryption(*e, opts.encryption ? &*opts.encryption : nullptr, name_of(opts));
 }
 
 result<append_stats> shard::append(const write_batch& batch, timestamp_ms now) {

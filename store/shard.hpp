@@ -16,6 +16,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "core/sample.hpp"
 #include "core/series.hpp"
 #include "core/status.hpp"
+#include "store/crypto.hpp"
 #include "store/retention.hpp"
 
 namespace vigil::store {
@@ -49,6 +51,10 @@ struct shard_options {
   std::uint64_t max_series_per_metric = 0;
   std::uint64_t max_series_per_service = 0;
   std::string service_label = "job";
+  /// Encryption at rest (store/crypto.hpp): a new shard created with a key
+  /// is encrypted; an existing one must be opened with the key it was
+  /// created with, and an unencrypted one without a key.
+  std::optional<encryption_key> encryption = std::nullopt;
 };
 
 struct shard_stats {
@@ -83,7 +89,17 @@ public:
   /// Opens (creating if needed) the shard in `opts.dir`. Returns corruption
   /// when the directory holds an unknown format version, io_error when LMDB
   /// cannot open it. Does not read all data: cost is independent of size.
+  /// Encryption (opts.encryption): invalid_argument, prefixed with the
+  /// directory's name ("shard-003: "), when encrypted data is opened without
+  /// a key, unencrypted data with one, or encrypted data with another key
+  /// ("encryption key does not match this data (key file ...)").
   static result<std::unique_ptr<shard>> open(const shard_options& opts);
+
+  /// The encryption errors open() would report for `opts`, found by reading
+  /// only the meta records and writing nothing: ok when opts.dir holds no
+  /// shard yet. A node calls it for each shard before it serves anything, so
+  /// a wrong key stops it at start.
+  static status check_encryption(const shard_options& opts);
 
   ~shard();
   shard(const shard&) = delete;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "store/head.hpp"
@@ -14,9 +15,11 @@
 namespace vigil::store {
 
 struct shard::impl {
-  impl(lmdb::env e, const schema& s) : env(std::move(e)), db(s), index(s), hd(s) {}
+  impl(lmdb::env e, std::unique_ptr<cipher> c, const schema& s)
+      : env(std::move(e)), crypt(std::move(c)), db(s), index(s), hd(s) {}
 
   lmdb::env env; // destroyed last: everything below uses its handles
+  std::unique_ptr<cipher> crypt; ///< null unless encrypted; db.crypt points at it
   schema db;
   series_index index;
   head hd;

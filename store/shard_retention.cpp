@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "store/chunk.hpp"
+#include "store/chunk_io.hpp"
 #include "store/keys.hpp"
 #include "store/shard.hpp"
 #include "store/shard_impl.hpp"
@@ -24,11 +25,12 @@ status delete_old_chunks(lmdb::txn& t, const schema& db, series_ref ref, timesta
   if (!at) return std::move(at).error();
   *emptied = true;
   std::vector<chunk_key> doomed;
+  std::vector<std::uint8_t> plain; // a decrypted record (encrypted stores: max_t is inside)
   for (; *at; at = c->move(MDB_NEXT)) {
     series_ref r = 0;
     timestamp_ms start = 0;
     if (!decode_chunk_key(c->key(), &r, &start) || r != ref) break;
-    auto rec = decode_chunk_record(c->value());
+    auto rec = read_chunk_record(db, c->key(), c->value(), plain);
     if (!rec) return corruption("chunk (series " + std::to_string(ref) + ", t " + std::to_string(start) +
                                 "): " + rec.error().message());
     if (rec->max_t >= cutoff) {

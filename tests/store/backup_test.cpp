@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ struct data_fixture {
   std::string data = root.str() + "/data";
   std::string backups = root.str() + "/backups";
   int shards;
+  std::optional<encryption_key> key; ///< encryption at rest of every shard
 
-  explicit data_fixture(int n = 3) : shards(n) {
+  explicit data_fixture(int n = 3, std::optional<encryption_key> k = std::nullopt) : shards(n), key(std::move(k)) {
     for (int s = 0; s < n; ++s) append(s, 0, 50);
     put_alert("group-a", "state-1");
   }
@@ -51,6 +53,7 @@ struct data_fixture {
     shard_options o;
     o.dir = dir;
     o.map_size = std::uint64_t{1} << 30;
+    o.encryption = key;
     auto r = shard::open(o);
     BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
     return std::move(*r);
@@ -211,6 +214,39 @@ BOOST_AUTO_TEST_CASE(restore_gives_identical_series_and_samples) {
   BOOST_TEST(after.at("shard-002")[0].samples.size() == 50u);
   BOOST_TEST(fs::exists(target + "/alerts/data.mdb"));
   BOOST_TEST(!fs::exists(target + "/.restore.partial"));
+}
+
+BOOST_AUTO_TEST_CASE(restores_an_encrypted_node_that_opens_with_its_key_only) {
+  encryption_key k;
+  k.bytes.fill(0x42);
+  k.source = "node.key";
+  data_fixture f(2, k);
+  const auto before = f.everything(f.data);
+  f.backup(t0_ms);
+  const std::string target = f.root.str() + "/restored";
+  auto r = f.restore(f.backups, target);
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  BOOST_TEST((f.everything(target) == before)); // opened with the same key
+  shard_options o;
+  o.dir = target + "/shard-001";
+  BOOST_TEST(shard::check_encryption(o).message().find("shard-001: the data is encrypted") == 0u);
+  o.encryption = k;
+  o.encryption->bytes[0] ^= 1;
+  o.encryption->source = "other.key";
+  auto wrong = shard::open(o);
+  BOOST_REQUIRE(!wrong.has_value());
+  BOOST_TEST(wrong.error().message() == "shard-001: encryption key does not match this data (key file other.key)");
+  // The original and the restored copy both keep writing (each open draws a
+  // new session salt, so equal session numbers never share a key).
+  f.append(1, 50, 10);
+  data_fixture restored_view(0, k);
+  restored_view.data = target;
+  restored_view.shards = 2;
+  restored_view.append(1, 50, 20);
+  const auto after = restored_view.everything(target);
+  BOOST_TEST(after.at("shard-001").front().samples.size() == 70u);
+  BOOST_TEST((after.at("shard-000") == before.at("shard-000")));
+  BOOST_TEST(f.everything(f.data).at("shard-001").front().samples.size() == 60u);
 }
 
 BOOST_AUTO_TEST_CASE(reuses_unchanged_environments_and_copies_changed_ones) {

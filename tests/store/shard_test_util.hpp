@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include <boost/test/unit_test.hpp>
 
@@ -16,10 +17,12 @@ struct shard_fixture {
   shard_options opts;
   std::unique_ptr<shard> sh;
 
-  explicit shard_fixture(fsync_policy p = fsync_policy::always, std::uint64_t map_size = std::uint64_t{1} << 30) {
+  explicit shard_fixture(fsync_policy p = fsync_policy::always, std::uint64_t map_size = std::uint64_t{1} << 30,
+                         std::optional<encryption_key> key = std::nullopt) {
     opts.dir = dir.str() + "/shard";
     opts.sync = p;
     opts.map_size = map_size;
+    opts.encryption = std::move(key);
     reopen();
   }
   void close() { sh.reset(); }

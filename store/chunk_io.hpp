@@ -1,0 +1,35 @@
+// store/chunk_io.hpp - chunk records as the `chunks` sub-database stores
+// them: the plain record of store/chunk.hpp, or in an encrypted store that
+// record encrypted (store/crypto.hpp) with the chunk key as its AAD, so every
+// reader and writer of chunk records goes through these two functions.
+//
+// Thread-safety: as the txn and scratch buffer passed in (one thread each).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/status.hpp"
+#include "store/chunk.hpp"
+#include "store/keys.hpp"
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
+
+namespace vigil::store {
+
+/// Parses the record `stored` under `key`. In an encrypted store it is
+/// decrypted into `scratch` first, and the view points into `scratch` (valid
+/// until its next use); otherwise into `stored`. corruption when the record
+/// does not decrypt (altered, moved, or not encrypted) or does not parse.
+result<chunk_view> read_chunk_record(const schema& db, lmdb::bytes key, lmdb::bytes stored,
+                                     std::vector<std::uint8_t>& scratch);
+
+/// Writes the record (header + payload) under `key` with MDB_RESERVE,
+/// encrypted in an encrypted store (`scratch` then holds the plain record).
+/// `payload` must not point into LMDB pages of `t`'s sub-database.
+status put_chunk_record(lmdb::txn& t, const schema& db, const chunk_key& key, chunk_encoding enc,
+                        timestamp_ms max_t, std::span<const std::uint8_t> payload,
+                        std::vector<std::uint8_t>& scratch);
+
+} // namespace vigil::store
