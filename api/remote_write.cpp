@@ -1,10 +1,14 @@
 #include "api/remote_write.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <climits>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
 
 #include <google/protobuf/arena.h>
 #include <snappy.h>
@@ -22,29 +26,33 @@ std::string at(int i) { return "timeseries[" + std::to_string(i) + "]"; }
 
 std::string at(int i, int j) { return at(i) + ".labels[" + std::to_string(j) + "]"; }
 
-/// Validates one series' labels and turns them into a sorted `labels`.
-/// Label strings live in the request's arena; short ones copy into SSO.
-result<labels> to_labels(const pb::TimeSeries& ts, int i) {
-  const auto& in = ts.labels();
+/// One label as it lies in the decompressed body.
+struct label_view {
+  std::string_view name, value;
+};
+
+/// Validates one series' labels and turns them into a sorted `labels` (the
+/// only copy of the strings; short ones stay in SSO).
+result<labels> to_labels(std::span<const label_view> in, int i) {
   std::vector<label> out;
-  out.reserve(static_cast<std::size_t>(in.size()));
+  out.reserve(in.size());
   bool sorted = true;
   bool has_name = false;
-  for (int j = 0; j < in.size(); ++j) {
-    const std::string& name = in.Get(j).name();
-    const std::string& value = in.Get(j).value();
+  for (std::size_t j = 0; j < in.size(); ++j) {
+    const std::string_view name = in[j].name, value = in[j].value;
+    const int jj = static_cast<int>(j);
     if (name == metric_name_label) {
       if (value.empty()) return invalid_argument(at(i) + ": empty metric name (label \"__name__\")");
       if (!is_valid_metric_name(value))
         return invalid_argument(at(i) + ": invalid metric name " + quoted(value));
       has_name = true;
     } else if (!is_valid_label_name(name)) {
-      return invalid_argument(at(i, j) + ": invalid label name " + quoted(name));
+      return invalid_argument(at(i, jj) + ": invalid label name " + quoted(name));
     } else if (!is_valid_utf8(value)) {
-      return invalid_argument(at(i, j) + ": value of label " + quoted(name) + " is not valid UTF-8");
+      return invalid_argument(at(i, jj) + ": value of label " + quoted(name) + " is not valid UTF-8");
     }
     if (!out.empty() && !(out.back().name < name)) sorted = false;
-    out.push_back({name, value});
+    out.push_back({std::string(name), std::string(value)});
   }
   if (!has_name) return invalid_argument(at(i) + ": missing metric name (label \"__name__\")");
   auto by_name = [](const label& a, const label& b) { return a.name < b.name; };
@@ -56,19 +64,188 @@ result<labels> to_labels(const pb::TimeSeries& ts, int i) {
   return labels::from_sorted(std::move(out));
 }
 
-void copy_samples(const pb::TimeSeries& ts, std::vector<sample>& out) {
-  out.reserve(static_cast<std::size_t>(ts.samples_size()));
-  bool sorted = true;
-  for (const auto& s : ts.samples()) {
-    if (!out.empty() && s.timestamp() < out.back().t) sorted = false;
-    out.push_back({s.timestamp(), s.value()});
-  }
-  if (!sorted)
-    std::stable_sort(out.begin(), out.end(), [](const sample& a, const sample& b) { return a.t < b.t; });
+/// Stable-sorts samples by time when the sender did not send them in order.
+void sort_samples(std::vector<sample>& out) {
+  for (std::size_t k = 1; k < out.size(); ++k)
+    if (out[k].t < out[k - 1].t) {
+      std::stable_sort(out.begin(), out.end(), [](const sample& a, const sample& b) { return a.t < b.t; });
+      return;
+    }
 }
 
-metric_type from_pb(pb::MetricMetadata::MetricType t) {
-  switch (t) {
+// ---- the protobuf wire format, read in place ---------------------------------
+//
+// prompb is small and fixed, so the body is walked directly (no message
+// objects, no copies of strings): every label is a view into the decompressed
+// body until to_labels() copies it once into the batch. Unknown fields (of
+// any wire type, groups included) are skipped as libprotobuf skips them; a
+// known field with an unexpected wire type is skipped as unknown, as
+// libprotobuf does. Anything malformed (truncated, overlong varint, field 0,
+// unbalanced groups, lengths past the end) fails the whole body, as
+// ParseFromArray does. tests/api/remote_write_test.cpp compares both on
+// random and mutated bodies.
+
+enum wire_type : unsigned { varint = 0, fixed64 = 1, length = 2, start_group = 3, end_group = 4, fixed32 = 5 };
+
+class wire_reader {
+public:
+  wire_reader(const char* p, const char* end) : p_(reinterpret_cast<const std::uint8_t*>(p)),
+                                                 end_(reinterpret_cast<const std::uint8_t*>(end)) {}
+  bool done() const { return p_ == end_; }
+
+  bool read_varint(std::uint64_t* v) {
+    std::uint64_t out = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      if (p_ == end_) return false;
+      const std::uint8_t b = *p_++;
+      // (a 10th byte's bits past 64 are dropped, as libprotobuf does)
+      out |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) {
+        *v = out;
+        return true;
+      }
+    }
+    return false;
+  }
+  /// A field's tag: a varint of at most 5 bytes whose bits past 32 are
+  /// dropped (as libprotobuf reads tags); false when malformed or field 0.
+  bool read_tag(std::uint32_t* field, unsigned* type) {
+    std::uint32_t tag = 0;
+    for (unsigned k = 0;; ++k) {
+      if (k == 5 || p_ == end_) return false;
+      const std::uint8_t b = *p_++;
+      tag |= static_cast<std::uint32_t>(b & 0x7f) << (7 * k);
+      if (!(b & 0x80)) break;
+    }
+    *field = tag >> 3;
+    *type = tag & 7;
+    return *field != 0;
+  }
+  bool read_fixed64(std::uint64_t* v) {
+    if (end_ - p_ < 8) return false;
+    std::uint64_t x = 0;
+    for (int k = 7; k >= 0; --k) x = x << 8 | p_[k];
+    p_ += 8;
+    *v = x;
+    return true;
+  }
+  bool read_bytes(std::string_view* out) {
+    std::uint64_t n = 0;
+    if (!read_varint(&n) || n > static_cast<std::uint64_t>(end_ - p_)) return false;
+    *out = std::string_view(reinterpret_cast<const char*>(p_), static_cast<std::size_t>(n));
+    p_ += n;
+    return true;
+  }
+  /// Skips the value of a field of `type` (a group up to its end tag).
+  bool skip(std::uint32_t field, unsigned type, int depth = 0) {
+    std::uint64_t v = 0;
+    std::string_view b;
+    switch (type) {
+      case varint: return read_varint(&v);
+      case fixed64: return read_fixed64(&v);
+      case length: return read_bytes(&b);
+      case fixed32:
+        if (end_ - p_ < 4) return false;
+        p_ += 4;
+        return true;
+      case start_group: {
+        if (depth >= 100) return false; // libprotobuf's recursion limit
+        for (;;) {
+          std::uint32_t f = 0;
+          unsigned t = 0;
+          if (!read_tag(&f, &t)) return false;
+          if (t == end_group) return f == field;
+          if (!skip(f, t, depth + 1)) return false;
+        }
+      }
+      default: return false; // a stray end group, or wire types 6 and 7
+    }
+  }
+
+private:
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+};
+
+bool parse_label(std::string_view body, label_view* out) {
+  wire_reader r(body.data(), body.data() + body.size());
+  *out = {};
+  while (!r.done()) {
+    std::uint32_t f = 0;
+    unsigned t = 0;
+    if (!r.read_tag(&f, &t)) return false;
+    if (f == 1 && t == length) {
+      if (!r.read_bytes(&out->name)) return false;
+    } else if (f == 2 && t == length) {
+      if (!r.read_bytes(&out->value)) return false;
+    } else if (!r.skip(f, t)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool parse_sample(std::string_view body, sample* out) {
+  wire_reader r(body.data(), body.data() + body.size());
+  std::uint64_t bits = 0, ts = 0;
+  while (!r.done()) {
+    std::uint32_t f = 0;
+    unsigned t = 0;
+    if (!r.read_tag(&f, &t)) return false;
+    if (f == 1 && t == fixed64) {
+      if (!r.read_fixed64(&bits)) return false;
+    } else if (f == 2 && t == varint) {
+      if (!r.read_varint(&ts)) return false;
+    } else if (!r.skip(f, t)) {
+      return false;
+    }
+  }
+  *out = {static_cast<timestamp_ms>(ts), std::bit_cast<double>(bits)};
+  return true;
+}
+
+/// An Exemplar (ignored): checked as libprotobuf parses it.
+bool parse_exemplar(std::string_view body) {
+  wire_reader r(body.data(), body.data() + body.size());
+  while (!r.done()) {
+    std::uint32_t f = 0;
+    unsigned t = 0;
+    if (!r.read_tag(&f, &t)) return false;
+    std::string_view b;
+    label_view l;
+    if (f == 1 && t == length) {
+      if (!r.read_bytes(&b) || !parse_label(b, &l)) return false;
+    } else if (!r.skip(f, t)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// One TimeSeries: its label views (into `labels_out`) and samples.
+bool parse_series(std::string_view body, std::vector<label_view>& labels_out, std::vector<sample>& samples) {
+  wire_reader r(body.data(), body.data() + body.size());
+  labels_out.clear();
+  while (!r.done()) {
+    std::uint32_t f = 0;
+    unsigned t = 0;
+    if (!r.read_tag(&f, &t)) return false;
+    std::string_view b;
+    if (f == 1 && t == length) {
+      if (!r.read_bytes(&b) || !parse_label(b, &labels_out.emplace_back())) return false;
+    } else if (f == 2 && t == length) {
+      if (!r.read_bytes(&b) || !parse_sample(b, &samples.emplace_back())) return false;
+    } else if (f == 3 && t == length) { // exemplar: ignored, but must be well-formed
+      if (!r.read_bytes(&b) || !parse_exemplar(b)) return false;
+    } else if (!r.skip(f, t)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+metric_type from_pb(std::uint64_t t) {
+  switch (static_cast<std::int32_t>(t)) { // an open proto3 enum: unknown values stay
     case pb::MetricMetadata::COUNTER: return metric_type::counter;
     case pb::MetricMetadata::GAUGE: return metric_type::gauge;
     case pb::MetricMetadata::HISTOGRAM: return metric_type::histogram;
@@ -94,42 +271,120 @@ pb::MetricMetadata::MetricType to_pb(metric_type t) {
   return pb::MetricMetadata::UNKNOWN;
 }
 
-/// Validates and copies the request's metadata entries (field 3).
-result<std::vector<metric_metadata>> to_metadata(const pb::WriteRequest& req) {
-  std::vector<metric_metadata> out;
-  out.reserve(static_cast<std::size_t>(req.metadata_size()));
-  for (int i = 0; i < req.metadata_size(); ++i) {
-    const auto& m = req.metadata(i);
-    if (!is_valid_metric_name(m.metric_family_name()))
-      return invalid_argument("metadata[" + std::to_string(i) + "]: invalid metric family name " +
-                              quoted(m.metric_family_name()));
-    out.push_back({m.metric_family_name(), from_pb(m.type()), m.help(), m.unit()});
+/// One MetricMetadata entry (field 3 of the request).
+bool parse_metadata(std::string_view body, metric_metadata* out) {
+  wire_reader r(body.data(), body.data() + body.size());
+  std::uint64_t type = 0;
+  std::string_view name, help, unit;
+  while (!r.done()) {
+    std::uint32_t f = 0;
+    unsigned t = 0;
+    if (!r.read_tag(&f, &t)) return false;
+    bool ok = true;
+    if (f == 1 && t == varint) ok = r.read_varint(&type);
+    else if (f == 2 && t == length) ok = r.read_bytes(&name);
+    else if (f == 4 && t == length) ok = r.read_bytes(&help);
+    else if (f == 5 && t == length) ok = r.read_bytes(&unit);
+    else ok = r.skip(f, t);
+    if (!ok) return false;
   }
-  return out;
+  *out = {std::string(name), from_pb(type), std::string(help), std::string(unit)};
+  return true;
+}
+
+const status& malformed() {
+  static const status st = invalid_argument("protobuf: body is not a valid remote-write WriteRequest");
+  return st;
 }
 
 /// The batch, and the metadata (appended to `metadata` when non-null and
-/// the whole request is valid).
-result<write_batch> to_batch(const pb::WriteRequest& req, std::vector<metric_metadata>* metadata) {
-  auto md = to_metadata(req);
-  if (!md) return std::move(md).error();
-  write_batch out;
-  out.items.reserve(static_cast<std::size_t>(req.timeseries_size()));
-  for (int i = 0; i < req.timeseries_size(); ++i) {
-    const auto& ts = req.timeseries(i);
-    auto ls = to_labels(ts, i);
-    if (!ls) return std::move(ls).error();
-    if (ts.samples_size() == 0) continue;
-    auto& s = out.items.emplace_back(series{std::move(*ls), {}});
-    copy_samples(ts, s.samples);
+/// the whole request is valid). Malformed protobuf fails before any
+/// validation message, as when libprotobuf parsed first.
+result<write_batch> to_batch(std::string_view raw, std::vector<metric_metadata>* metadata) {
+  // Pass 1: the structure of every field (so malformed bytes anywhere win
+  // over a validation error in an earlier series).
+  std::vector<std::string_view> series_bodies;
+  std::vector<metric_metadata> md;
+  {
+    wire_reader r(raw.data(), raw.data() + raw.size());
+    while (!r.done()) {
+      std::uint32_t f = 0;
+      unsigned t = 0;
+      if (!r.read_tag(&f, &t)) return malformed();
+      std::string_view b;
+      if (f == 1 && t == length) {
+        if (!r.read_bytes(&b)) return malformed();
+        series_bodies.push_back(b);
+      } else if (f == 3 && t == length) {
+        if (!r.read_bytes(&b) || !parse_metadata(b, &md.emplace_back())) return malformed();
+      } else if (!r.skip(f, t)) {
+        return malformed();
+      }
+    }
   }
-  if (metadata) std::move(md->begin(), md->end(), std::back_inserter(*metadata));
+  std::optional<status> invalid; // the first validation error (malformed bytes later still win)
+  for (std::size_t i = 0; i < md.size() && !invalid; ++i)
+    if (!is_valid_metric_name(md[i].name))
+      invalid = invalid_argument("metadata[" + std::to_string(i) + "]: invalid metric family name " +
+                                 quoted(md[i].name));
+  // Pass 2: series, decoded straight into the batch.
+  write_batch out;
+  out.items.reserve(series_bodies.size());
+  thread_local std::vector<label_view> views;
+  for (std::size_t i = 0; i < series_bodies.size(); ++i) {
+    auto& item = out.items.emplace_back();
+    if (!parse_series(series_bodies[i], views, item.samples)) return malformed();
+    result<labels> ls = invalid ? result<labels>(*invalid) : to_labels(views, static_cast<int>(i));
+    if (!ls && !invalid) invalid = std::move(ls).error();
+    if (invalid || item.samples.empty()) {
+      out.items.pop_back();
+      continue;
+    }
+    item.lbls = std::move(*ls);
+    sort_samples(item.samples);
+  }
+  if (invalid) return std::move(*invalid);
+  if (metadata) std::move(md.begin(), md.end(), std::back_inserter(*metadata));
   return out;
 }
 
 constexpr std::size_t round_to_page(std::size_t n) { return (n + 4095) & ~std::size_t{4095}; }
 
 } // namespace
+
+namespace detail {
+
+result<write_batch> decode_with_libprotobuf(std::string_view raw, std::vector<metric_metadata>* metadata) {
+  google::protobuf::Arena arena;
+  auto* req = google::protobuf::Arena::CreateMessage<pb::WriteRequest>(&arena);
+  if (raw.size() > static_cast<std::size_t>(INT_MAX) || !req->ParseFromArray(raw.data(), static_cast<int>(raw.size())))
+    return malformed();
+  std::vector<metric_metadata> md;
+  for (int i = 0; i < req->metadata_size(); ++i) {
+    const auto& m = req->metadata(i);
+    if (!is_valid_metric_name(m.metric_family_name()))
+      return invalid_argument("metadata[" + std::to_string(i) + "]: invalid metric family name " +
+                              quoted(m.metric_family_name()));
+    md.push_back({m.metric_family_name(), from_pb(static_cast<std::uint64_t>(m.type())), m.help(), m.unit()});
+  }
+  write_batch out;
+  std::vector<label_view> views;
+  for (int i = 0; i < req->timeseries_size(); ++i) {
+    const auto& ts = req->timeseries(i);
+    views.clear();
+    for (const auto& l : ts.labels()) views.push_back({l.name(), l.value()});
+    auto ls = to_labels(views, i);
+    if (!ls) return std::move(ls).error();
+    if (ts.samples_size() == 0) continue;
+    auto& item = out.items.emplace_back(series{std::move(*ls), {}});
+    for (const auto& x : ts.samples()) item.samples.push_back({x.timestamp(), x.value()});
+    sort_samples(item.samples);
+  }
+  if (metadata) std::move(md.begin(), md.end(), std::back_inserter(*metadata));
+  return out;
+}
+
+} // namespace detail
 
 char* remote_write_decoder::buffer::reserve(std::size_t n) {
   if (n > size) {
@@ -151,24 +406,8 @@ result<write_batch> remote_write_decoder::decode(std::string_view body, std::siz
   if (!snappy::RawUncompress(body.data(), body.size(), raw))
     return invalid_argument("snappy: corrupt compressed data");
 
-  // The first block is as large as the previous request needed. Block sizes
-  // stay multiples of 8: protobuf 3.21 puts 8-byte cleanup nodes at a block's
-  // end (UBSan flags them otherwise), hence whole pages.
-  google::protobuf::ArenaOptions opts;
-  opts.initial_block = arena_.reserve(std::max<std::size_t>(arena_.size, 64 << 10));
-  opts.initial_block_size = arena_.size;
-  opts.max_block_size = std::size_t{4} << 20;
-  std::size_t used = 0;
-  result<write_batch> out = invalid_argument("protobuf: body is not a valid remote-write WriteRequest");
-  {
-    google::protobuf::Arena arena(opts);
-    auto* req = google::protobuf::Arena::CreateMessage<pb::WriteRequest>(&arena);
-    if (req->ParseFromArray(raw, static_cast<int>(raw_size))) out = to_batch(*req, metadata);
-    used = arena.SpaceAllocated();
-  }
-  if (used > arena_.size) arena_.reserve(round_to_page(used));
-  for (auto* b : {&raw_, &arena_})
-    if (b->size > retain_) *b = buffer{};
+  auto out = to_batch(std::string_view(raw, raw_size), metadata);
+  if (raw_.size > retain_) raw_ = buffer{};
   return out;
 }
 

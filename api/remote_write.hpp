@@ -64,8 +64,8 @@ result<write_batch> decode_remote_write(std::string_view body,
                                         std::vector<metric_metadata>* metadata = nullptr);
 
 /// decode_remote_write() with buffers that survive between calls: the
-/// decompressed body and the protobuf arena's first block (sized from the
-/// previous request). A steady stream of requests then costs no page faults,
+/// decompressed body, sized from the
+/// previous request. A steady stream of requests then costs no page faults,
 /// which otherwise dominate (large blocks are mmap'ed and unmapped per call).
 /// Buffers larger than `retain_bytes` are released after the call.
 /// Not thread-safe: one decoder per thread or connection.
@@ -85,9 +85,14 @@ private:
     char* reserve(std::size_t n);
   };
   std::size_t retain_;
-  buffer raw_;   ///< decompressed body
-  buffer arena_; ///< the arena's first block
+  buffer raw_; ///< decompressed body
 };
+
+namespace detail {
+/// The same decoding of an uncompressed body through libprotobuf's generated
+/// parser: the reference the in-place wire reader is tested against.
+result<write_batch> decode_with_libprotobuf(std::string_view raw, std::vector<metric_metadata>* metadata = nullptr);
+} // namespace detail
 
 /// Encodes a batch (and metadata entries, field 3) as a snappy
 /// block-compressed prompb WriteRequest, labels in the batch's (sorted)

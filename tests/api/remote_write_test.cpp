@@ -1,6 +1,7 @@
 #include "api/remote_write.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include <boost/test/unit_test.hpp>
@@ -215,6 +216,91 @@ BOOST_AUTO_TEST_CASE(survives_random_and_mutated_input) {
     if (i % 3 == 0) junk.resize(rng() % (junk.size() + 1));
     auto r = decode_remote_write(i % 2 ? compress(junk) : junk); // must not crash
     if (r) BOOST_TEST(r->items.size() <= 20u);
+  }
+}
+
+namespace {
+
+/// Both decoders on one uncompressed body: the same batch, metadata and
+/// error (message included).
+void same_as_libprotobuf(const std::string& raw) {
+  std::vector<metric_metadata> md_wire, md_pb;
+  auto wire = decode_remote_write(compress(raw), default_max_uncompressed_bytes, &md_wire);
+  auto pb = detail::decode_with_libprotobuf(raw, &md_pb);
+  if (wire.has_value() != pb.has_value()) {
+    std::string hex;
+    for (unsigned char c : raw) { char b[4]; std::snprintf(b, sizeof b, "%02x", c); hex += b; }
+    BOOST_TEST_MESSAGE("raw: " << hex << " wire: " << (wire ? "ok" : wire.error().message()) << " pb: " << (pb ? "ok" : pb.error().message()));
+  }
+  BOOST_REQUIRE_EQUAL(wire.has_value(), pb.has_value());
+  if (!wire) {
+    BOOST_CHECK_EQUAL(wire.error().message(), pb.error().message());
+    return;
+  }
+  BOOST_CHECK((*wire == *pb));
+  BOOST_REQUIRE_EQUAL(md_wire.size(), md_pb.size());
+  for (std::size_t i = 0; i < md_wire.size(); ++i) {
+    BOOST_CHECK_EQUAL(md_wire[i].name, md_pb[i].name);
+    BOOST_CHECK(md_wire[i].type == md_pb[i].type);
+    BOOST_CHECK_EQUAL(md_wire[i].help, md_pb[i].help);
+    BOOST_CHECK_EQUAL(md_wire[i].unit, md_pb[i].unit);
+  }
+}
+
+std::string varint_pb(std::uint64_t v) {
+  std::string out;
+  for (; v >= 0x80; v >>= 7) out += static_cast<char>(v | 0x80);
+  return out + static_cast<char>(v);
+}
+
+/// An unknown field of every wire type, a group with a nested group included.
+std::string unknown_fields() {
+  std::string out;
+  out += varint_pb(9 << 3 | 0) + varint_pb(300);
+  out += varint_pb(10 << 3 | 1) + std::string(8, '\x01');
+  out += varint_pb(11 << 3 | 2) + varint_pb(3) + "abc";
+  out += varint_pb(12 << 3 | 5) + std::string(4, '\x02');
+  out += varint_pb(13 << 3 | 3) + varint_pb(14 << 3 | 3) + varint_pb(1 << 3 | 0) + varint_pb(1) +
+         varint_pb(14 << 3 | 4) + varint_pb(13 << 3 | 4);
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_wire_reader_decodes_what_libprotobuf_decodes) {
+  std::mt19937_64 rng(99);
+  std::vector<metric_metadata> md{{"up", metric_type::gauge, "help", "unit"}, {"x_total", metric_type::counter, "", ""}};
+  for (int i = 0; i < 300; ++i) {
+    auto batch = random_batch(rng);
+    std::string raw;
+    auto body = encode_remote_write(batch, i % 2 ? std::span<const metric_metadata>(md) : std::span<const metric_metadata>());
+    BOOST_REQUIRE(snappy::Uncompress(body.data(), body.size(), &raw));
+    same_as_libprotobuf(raw);
+    // Unknown fields at every level, exemplars, a negative timestamp, a
+    // field repeated (the last wins), a known field with another wire type.
+    std::string ts = series_pb({{"__name__", "m"}, {"a", "1"}}, {{1.5, 7}});
+    ts += field(1, label_pb("b", "x") + field(2, "y") + unknown_fields());
+    ts += field(2, sample_pb(2.5, 9) + varint_pb(2 << 3 | 0) + varint_pb(static_cast<std::uint64_t>(-5)));
+    ts += field(3, field(1, label_pb("e", "f")) + varint_pb(2 << 3 | 1) + std::string(8, '\0'));
+    ts += varint_pb(2 << 3 | 0) + varint_pb(1); // samples as a varint: unknown
+    ts += unknown_fields();
+    same_as_libprotobuf(raw + field(1, ts) + unknown_fields() + field(3, varint_pb(1 << 3 | 0) + varint_pb(99) +
+                                                                          field(2, "weird_type")));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_wire_reader_rejects_and_accepts_mutations_as_libprotobuf_does) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 4000; ++i) {
+    auto batch = random_batch(rng);
+    std::string raw;
+    auto body = encode_remote_write(batch);
+    BOOST_REQUIRE(snappy::Uncompress(body.data(), body.size(), &raw));
+    raw += unknown_fields();
+    if (!raw.empty())
+      for (int k = static_cast<int>(rng() % 4); k >= 0; --k) raw[rng() % raw.size()] = static_cast<char>(rng());
+    if (i % 4 == 0) raw.resize(rng() % (raw.size() + 1));
+    same_as_libprotobuf(raw);
   }
 }
 
