@@ -99,6 +99,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
 
+def rss_parts_mib(pid):
+    """(anonymous, file-backed) resident MiB now: a store that maps its data
+    files (vigil's LMDB) has them in RSS as page cache; one that read()s
+    them (VictoriaMetrics, Prometheus' blocks) does not."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(("RssAnon:", "RssFile:")):
+                    out[line.split(":")[0]] = int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return out.get("RssAnon", float("nan")), out.get("RssFile", float("nan"))
+
+
 def peak_rss_mib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -309,6 +324,7 @@ def run_parts(systems, loader, desc, a):
         log(f"  {what} ({info['samples']:,} samples, {info['requests']} requests): " + ", ".join(row))
     for s in systems:
         s.r["peak_rss_mib"] = peak_rss_mib(s.proc.pid)
+        s.r["rss_anon_mib"], s.r["rss_file_mib"] = rss_parts_mib(s.proc.pid)
     return sender_cpu
 
 
@@ -467,6 +483,8 @@ def print_table(systems, desc, sender_cpu, all_ok):
     vr = by["vigil"].r
     print(f"vigil disk: {vr.get('disk_running', nan) / n:.2f} B/sample while running, {vr['disk'] / n:.2f} after "
           f"SIGTERM; sender: {sender_cpu / (3 * n) * 1e6:.2f} CPU-s/M samples")
+    print("resident after the last part, MiB (anonymous / file-backed, e.g. mapped data files): " + "; ".join(
+        f"{s.name} {s.r.get('rss_anon_mib', nan):,.0f} / {s.r.get('rss_file_mib', nan):,.0f}" for s in systems))
     print("steady load, the same rate to each (half of vigil's peak samples/s), one part:")
     print(f"  {'system':<16}{'target/s':>10}{'got/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'CPU-s/M':>9}"
           f"{'late ms':>9}")
