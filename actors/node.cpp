@@ -38,7 +38,10 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   const auto& o = self->state.opts;
   shard_actor_options so;
   so.id = id;
-  so.store = {o.shard_dir(id), o.map_size, o.sync, o.out_of_order_window.count()};
+  so.store.dir = o.shard_dir(id);
+  so.store.map_size = o.map_size;
+  so.store.sync = o.sync;
+  so.store.out_of_order_window_ms = o.out_of_order_window.count();
   // Series spread over shards by hash, unevenly for small counts: each shard
   // admits a quarter more than its even share, plus one.
   auto share = [&](std::uint64_t global) {

@@ -22,6 +22,7 @@ add_library(vigil_api_pure STATIC
   ${VIGIL_API_DIR}/request_params.cpp
   ${VIGIL_API_DIR}/endpoint_params.cpp
   ${VIGIL_API_DIR}/metadata.cpp
+  ${VIGIL_API_DIR}/rate_limit.cpp
   ${VIGIL_API_DIR}/status_json.cpp
   ${VIGIL_API_DIR}/tsdb_status.cpp
   ${VIGIL_REMOTE_PB_SRCS}

@@ -163,7 +163,7 @@ void dispatch(const ctx& c, http_request&& req, responder done) {
 
 handler make_routes(caf::actor_system&, api_bridge_actor bridge, api_settings settings) {
   ctx c{std::move(bridge), settings, std::make_shared<counters>(), std::make_shared<metadata_registry>(),
-        now_ms()};
+        now_ms(), std::make_shared<rate_limiter>(settings.rate_limit)};
   return [c](http_request&& r, responder done) {
     // No exception leaves a handler: a failure to allocate answers 500.
     responder fallback = done;

@@ -13,6 +13,7 @@
 #include "actors/defaults.hpp"
 #include "actors/interfaces.hpp"
 #include "api/http_server.hpp"
+#include "api/rate_limit.hpp"
 
 namespace caf {
 class actor_system;
@@ -26,6 +27,8 @@ struct api_settings {
   std::int64_t max_points = 11000;
   /// Limit on a decompressed remote-write body.
   std::size_t max_decoded_bytes = 256 << 20;
+  /// Per-service ingest rate limits (api/rate_limit.hpp).
+  rate_limit_options rate_limit;
 };
 
 /// Builds the request handler. Thread-safe: it is called from HTTP io

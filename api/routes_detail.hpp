@@ -35,6 +35,8 @@ struct counters {
   std::atomic<std::uint64_t> samples_duplicate{0};
   std::atomic<std::uint64_t> samples_out_of_order{0};
   std::atomic<std::uint64_t> samples_limited{0};
+  std::atomic<std::uint64_t> samples_rate_limited{0};
+  std::atomic<std::uint64_t> requests_rate_limited{0};
   std::atomic<std::uint64_t> requests_rejected{0};
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> queries_failed{0};
@@ -49,6 +51,8 @@ struct ctx {
   /// Metric metadata seen by ingest (in memory only; see api/metadata.hpp).
   std::shared_ptr<metadata_registry> metadata;
   timestamp_ms start_time = 0; ///< when the routes were built (process start)
+  /// Per-service ingest rate limits, shared by every io thread.
+  std::shared_ptr<rate_limiter> limiter;
 
   /// Runs `f` inside the bridge actor (asynchronously; returns at once).
   void run(std::function<void(bridge_ptr, const api_handles&)> f) const;

@@ -1,6 +1,8 @@
 // Ingest routes: decode with the pure codecs, record any metric metadata,
 // then one write request to the router.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include <caf/typed_event_based_actor.hpp>
@@ -36,11 +38,33 @@ http_response over_limit(const messages::ingest_ack& ack) {
     " samples of new series were rejected, " + std::to_string(ack.appended) + " samples were stored"));
 }
 
+/// 429 with Prometheus' error body, the service's limit in the message and
+/// Retry-After in whole seconds (none when the write can never fit).
+http_response too_many(const rate_limited& why) {
+  std::string body = R"({"status":"error","errorType":"rate_limited","error":)";
+  append_json_string(body, why.message);
+  http_response r = json(429, body + "}");
+  if (std::isfinite(why.retry_after_s))
+    r.headers.emplace_back("Retry-After", std::to_string(std::max<long long>(
+                                            1, static_cast<long long>(std::ceil(why.retry_after_s)))));
+  return r;
+}
+
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 /// Writes `batch` through the router and answers `ok_code` (200 with counts,
 /// or 204) once every shard committed. An empty batch (e.g. a remote-write
-/// request that carries only metadata) is answered without a request.
+/// request that carries only metadata) is answered without a request. A
+/// batch over a service's rate limit is refused whole (429).
 void ingest(const ctx& c, write_batch&& batch, responder done, int ok_code) {
   if (batch.items.empty()) return done(ingest_ok(ok_code, {}));
+  if (auto why = c.limiter->admit(batch, steady_seconds())) {
+    ++c.stats->requests_rate_limited;
+    c.stats->samples_rate_limited += batch.sample_count();
+    return done(too_many(*why));
+  }
   auto b = std::make_shared<write_batch>(std::move(batch));
   auto stats = c.stats;
   auto timeout = defaults::ingest_timeout + std::chrono::seconds(1);

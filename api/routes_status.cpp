@@ -254,6 +254,10 @@ void get_self_metrics(const ctx& c, call&, responder done) {
           s.samples_limited);
   counter("vigil_ingest_rejected_requests_total", "Ingest requests rejected as malformed.",
           s.requests_rejected);
+  counter("vigil_ingest_rate_limited_requests_total", "Ingest requests refused (429) by a per-service rate limit.",
+          s.requests_rate_limited);
+  counter("vigil_ingest_rate_limited_samples_total", "Samples of ingest requests refused by a rate limit.",
+          s.samples_rate_limited);
   counter("vigil_queries_total", "PromQL queries received.", s.queries);
   counter("vigil_queries_failed_total", "PromQL queries that failed.", s.queries_failed);
   append_notify_metrics(c, std::move(out), [c, done](std::string text) {

@@ -225,7 +225,8 @@ def start_systems(procs, work, vigil_bin, series):
     port = free_port()
     cfg = os.path.join(work, "vigil.yaml")
     with open(cfg, "w") as f:
-        f.write("query:\n  timeout: 120s   # the count check reads every sample; as Prometheus' 2m\n")
+        f.write("query:\n  timeout: 120s   # the count check reads every sample; as Prometheus' 2m\n"
+                "limits:\n  ingest_rate_per_service: 0   # the peers have no per-service rate limit\n")
     argv = [vigil_bin, "serve", "--config", cfg, "--data-dir", os.path.join(work, "vigil"),
             "--http-listen", f"127.0.0.1:{port}"]
     p = procs.start("vigil", argv)

@@ -445,7 +445,8 @@ def main():
                 port = free_port()
                 cfg = os.path.join(work, "vigil.yaml")
                 with open(cfg, "w") as f:
-                    f.write("http:\n  max_body_bytes: 67108864\n")
+                    # No per-service ingest rate limit: the peers have none.
+                    f.write("http:\n  max_body_bytes: 67108864\nlimits:\n  ingest_rate_per_service: 0\n")
                 p = procs.start("vigil", [a.vigil, "serve", "--config", cfg, "--data-dir",
                                           os.path.join(work, "vigil-data"), "--http-listen", f"127.0.0.1:{port}"])
                 api = f"http://127.0.0.1:{port}"

@@ -88,6 +88,8 @@ start_systems() {
   cat >"$work/vigil.yaml" <<EOF
 query:
   timeout: 120s   # as Prometheus' default 2m: measure slow queries, do not cut them off
+limits:
+  ingest_rate_per_service: 0   # loading the dataset: the peers have no per-service rate limit
 EOF
   printf 'global:\n  scrape_interval: 15s\n' >"$work/prometheus.yml"
   vp=$(free_port)

@@ -202,6 +202,11 @@ status apply(const YAML::Node& root, vigil_config& c) {
     VIGIL_TRY(read(l, "limits", "max_series_per_metric", c.node.max_series_per_metric));
     VIGIL_TRY(read(l, "limits", "max_series_per_service", c.node.max_series_per_service));
     VIGIL_TRY(read(l, "limits", "service_label", c.node.service_label));
+    VIGIL_TRY(read(l, "limits", "ingest_rate_per_service", c.api.rate_limit.rate));
+    VIGIL_TRY(read(l, "limits", "ingest_burst_per_service", c.api.rate_limit.burst));
+    if (!(c.api.rate_limit.rate >= 0) || !(c.api.rate_limit.burst >= 0))
+      return invalid_argument("limits.ingest_rate_per_service and limits.ingest_burst_per_service must be >= 0 "
+                              "(0: no rate limit / one second of the rate)");
   }
   if (auto a = root["alerting"]) {
     // The user's section replaces the defaults' as a whole.
@@ -229,6 +234,7 @@ result<vigil_config> load_config(const std::string& user_yaml) {
     return invalid_argument(std::string("invalid YAML: ") + e.what());
   }
   c.api.query_timeout = c.node.query.timeout;
+  c.api.rate_limit.service_label = c.node.service_label;
   return c;
 }
 
