@@ -19,7 +19,7 @@
 
 namespace vigil {
 
-/// Enforces a shard's retention in the background (actors/retention_actor):
+/// Enforces a shard's retention and builds its rollups in the background (actors/retention_actor):
 /// every interval a pass of small steps, each a request to its shard, so
 /// writes interleave with deletions. Linked to its shard.
 using retention_actor = caf::typed_actor<caf::reacts_to<atom::tick>>;
@@ -67,7 +67,12 @@ using shard_actor = shard_reader_actor::extend<
   /// shard's policy) from series ref `from` at Unix ms `now`; answers (next
   /// ref or 0 when the pass is complete, chunks deleted, series deleted).
   /// Sent by the shard's retention actor.
-  caf::replies_to<atom::tick, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>>;
+  caf::replies_to<atom::tick, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>,
+  /// One bounded downsampling step (store::shard::rollup_step) from series
+  /// ref `from` at Unix ms `now`; answers (next ref or 0 when the pass is
+  /// complete, windows written, reads served from rollups since open).
+  /// Sent by the shard's retention actor after each retention pass.
+  caf::replies_to<atom::rollup, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>>;
 
 /// Where every shard lives right now: slot i holds shard i's handle, or a
 /// null handle while the shard is unavailable (crashed, peer unreachable).

@@ -14,6 +14,30 @@ namespace {
 
 using retention_ptr = retention_actor::stateful_pointer<retention_state>;
 
+void pass_done(retention_ptr self) { self->delayed_send(self, self->state.opts.interval, atom::tick_v); }
+
+void rollup_step(retention_ptr self, std::uint64_t from) {
+  auto& st = self->state;
+  self->request(st.opts.shard, st.opts.step_timeout, atom::rollup_v, st.pass_now, from)
+    .then(
+      [=](std::uint64_t next, std::uint64_t windows, std::uint64_t reads) {
+        auto& s = self->state;
+        s.windows_written += windows;
+        if (next != 0) return rollup_step(self, next);
+        if (s.windows_written > 0 || reads != s.rollup_reads)
+          std::fprintf(stderr, "vigil: shard %u rollups: wrote %llu windows; %llu reads served from rollups\n",
+                       s.opts.shard_id, static_cast<unsigned long long>(s.windows_written),
+                       static_cast<unsigned long long>(reads));
+        s.rollup_reads = reads;
+        pass_done(self);
+      },
+      [=](caf::error& err) {
+        std::fprintf(stderr, "vigil: shard %u rollup step failed: %s\n", self->state.opts.shard_id,
+                     to_status(err).to_string().c_str());
+        pass_done(self);
+      });
+}
+
 void step(retention_ptr self, std::uint64_t from) {
   auto& st = self->state;
   self->request(st.opts.shard, st.opts.step_timeout, atom::tick_v, st.pass_now, from)
@@ -27,7 +51,11 @@ void step(retention_ptr self, std::uint64_t from) {
           std::fprintf(stderr, "vigil: shard %u retention: deleted %llu chunks, %llu series\n", s.opts.shard_id,
                        static_cast<unsigned long long>(s.chunks_deleted),
                        static_cast<unsigned long long>(s.series_deleted));
-        self->delayed_send(self, s.opts.interval, atom::tick_v);
+        if (s.opts.rollups) {
+          s.windows_written = 0;
+          return rollup_step(self, 0);
+        }
+        pass_done(self);
       },
       [=](caf::error& err) {
         // The shard is busy or failing: try the whole pass again later.

@@ -9,7 +9,9 @@
 
 #include "actors/errors.hpp"
 #include "actors/retention_actor.hpp"
+#include "store/defaults.hpp"
 #include "messages/series_codec.hpp"
+#include "query/rollup_plan.hpp"
 
 namespace vigil {
 
@@ -70,15 +72,29 @@ result<std::vector<series>> select_thinned(const store::shard& sh, const query::
   return sh.select(sel.ms, sel.range, thin);
 }
 
+/// Evaluates a prepared part over this shard's series, reading the range
+/// functions that qualify from the shard's rollups (query/rollup_plan.hpp).
+result<query::query_result> eval_part(const store::shard& sh, const query::prepared_query& part,
+                                      const store::read_limits& limits) {
+  auto raw = [&](const query::selection& sel) { return select_thinned(sh, sel, limits); };
+  const auto& p = part.params();
+  auto rollups = [&](const query::rollup_call& c) -> result<std::optional<std::vector<series>>> {
+    const auto fn = store::rollup_fn_of(c.fn);
+    if (!fn) return std::optional<std::vector<series>>{};
+    return sh.select_rollup(store::rollup_read{c.ms, *fn, c.range, c.resolution, p.start, p.end, p.step}, limits);
+  };
+  return query::evaluate_with_rollups(part, sh.rollup_resolutions(), raw, rollups, limits.expired);
+}
+
 /// Evaluates a pushed-down part over this shard's series (the same engine
 /// as the query actor, over locally selected data).
 result<series_payload> read_eval(const store::shard& sh, const messages::partial_request& req) {
   store::read_limits limits;
   if (req.max_samples > 0) limits.max_samples = req.max_samples;
   limits.expired = deadline_check(req.deadline_unix_ms);
-  auto fetch = [&](const query::selection& sel) { return select_thinned(sh, sel, limits); };
-  auto r = query::evaluate_partial(req.promql, {req.start, req.end, req.step}, messages::options_of(req), fetch,
-                                   limits.expired);
+  auto q = query::prepare_partial(req.promql, {req.start, req.end, req.step}, messages::options_of(req));
+  if (!q) return std::move(q).error();
+  auto r = eval_part(sh, *q, limits);
   if (!r) return std::move(r).error();
   return series_payload{messages::encode_series_set(r->items)};
 }
@@ -105,7 +121,7 @@ result<messages::read_answer> read_parts(const store::shard& sh, const messages:
       out.parts.push_back(std::move(*r));
       continue;
     }
-    auto r = query::evaluate_partial(*st.partial, fetch, limits.expired);
+    auto r = eval_part(sh, *st.partial, limits);
     if (!r) return std::move(r).error();
     out.parts.push_back(std::move(r->items));
   }
@@ -156,6 +172,7 @@ void shard_state::commit_group() {
 shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state> self,
                                       shard_actor_options opts) {
   self->state.id = opts.id;
+  opts.store.rollups = opts.retention.rollups; // downsampling travels with the retention policy
   auto opened = store::shard::open(opts.store);
   if (!opened) {
     self->quit(to_error(opened.error()));
@@ -168,12 +185,14 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     self->delayed_send(self, opts.sync_interval, atom::sync_v);
   auto interval = opts.sync_interval;
   auto now = opts.now_unix_ms;
-  if (!opts.retention.keeps_everything()) {
+  const bool rollups = opts.retention.rollups.enabled();
+  if (!opts.retention.keeps_everything() || rollups) {
     retention_actor_options ro;
     ro.shard = self;
     ro.interval = opts.retention_interval;
     ro.now_unix_ms = opts.now_unix_ms;
     ro.shard_id = opts.id;
+    ro.rollups = rollups;
     self->spawn<caf::linked>(retention_impl, std::move(ro));
   }
   auto policy = opts.retention;
@@ -239,6 +258,13 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       self->state.retention_chunks_deleted += r->chunks_deleted;
       self->state.retention_series_deleted += r->series_deleted;
       return {r->next, r->chunks_deleted, r->series_deleted};
+    },
+    [=](atom::rollup, std::int64_t at, std::uint64_t from)
+      -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t> {
+      self->state.commit_group();
+      auto r = self->state.store->rollup_step(at, from, step_series, store::defaults::rollup_step_windows);
+      if (!r) return to_error(r.error());
+      return {r->next, r->windows_written, self->state.store->stats().rollup_reads};
     },
     [=](atom::sync) {
       self->state.commit_group();

@@ -115,6 +115,35 @@ status apply_retention(const YAML::Node& r, vigil_config& c) {
   return status::ok();
 }
 
+/// The `downsampling:` section, e.g.
+///   downsampling: {resolutions: [{resolution: 5m, after: 40h}, {resolution: 1h, after: 10d}]}
+/// `enabled: false` (or an empty list) turns rollups off; a file's
+/// `resolutions:` replace the defaults' as a whole.
+status apply_downsampling(const YAML::Node& d, vigil_config& c) {
+  if (!d) return status::ok();
+  if (!d.IsMap()) return invalid_argument("downsampling: expected a mapping");
+  auto& cfg = c.node.retention.rollups;
+  if (auto list = d["resolutions"]) {
+    if (!list.IsSequence() && !list.IsNull())
+      return invalid_argument("downsampling.resolutions: expected a list of {resolution, after}");
+    cfg.resolutions.clear();
+    for (std::size_t i = 0; list.IsSequence() && i < list.size(); ++i) {
+      const auto where = "downsampling.resolutions[" + std::to_string(i) + "]";
+      std::chrono::milliseconds res{0}, after{0};
+      VIGIL_TRY(read_duration(list[i], where.c_str(), "resolution", res));
+      VIGIL_TRY(read_duration(list[i], where.c_str(), "after", after));
+      if (res.count() <= 0 || after.count() <= 0)
+        return invalid_argument(where + ": 'resolution' and 'after' are required");
+      cfg.resolutions.push_back({res.count(), after.count()});
+    }
+  }
+  bool enabled = true;
+  VIGIL_TRY(read(d, "downsampling", "enabled", enabled));
+  if (!enabled) cfg.resolutions.clear();
+  VIGIL_TRY(read(d, "downsampling", "serve_queries", cfg.serve_queries));
+  return cfg.validate();
+}
+
 status apply(const YAML::Node& root, vigil_config& c) {
   if (!root || root.IsNull()) return status::ok();
   if (!root.IsMap()) return invalid_argument("configuration must be a YAML mapping");
@@ -198,6 +227,7 @@ status apply(const YAML::Node& root, vigil_config& c) {
   if (auto r = root["runtime"]) VIGIL_TRY(read(r, "runtime", "scheduler_threads", c.scheduler_threads));
   VIGIL_TRY(apply_rules(root["rules"], c));
   VIGIL_TRY(apply_retention(root["retention"], c));
+  VIGIL_TRY(apply_downsampling(root["downsampling"], c));
   if (auto l = root["limits"]) {
     VIGIL_TRY(read(l, "limits", "max_series_per_metric", c.node.max_series_per_metric));
     VIGIL_TRY(read(l, "limits", "max_series_per_service", c.node.max_series_per_service));

@@ -50,6 +50,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
   CAF_ADD_ATOM(vigil_messages, vigil::atom, notify, "notify")
   // One query's reads from one shard in one message (messages/shard_read).
   CAF_ADD_ATOM(vigil_messages, vigil::atom, read, "read")
+  // Downsampling steps (store::shard::rollup_step).
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, rollup, "rollup")
 
 CAF_END_TYPE_ID_BLOCK(vigil_messages)
 

@@ -94,6 +94,21 @@ result<prepared_query> prepare_partial(std::string_view promql, const query_para
   return prepare(promql, params, local);
 }
 
+result<prepared_query> prepare_partial(std::string_view promql, const query_params& params,
+                                       const eval_options& options, const std::function<void(expr&)>& rewrite) {
+  if (auto st = validate(params); !st) return st;
+  auto root = parse(promql);
+  if (!root) return std::move(root).error();
+  if (rewrite) rewrite(**root);
+  prepared_query q;
+  q.options_ = options;
+  q.options_.pushdown = false;
+  q.selections_ = plan(**root, params, q.options_);
+  q.root_ = std::shared_ptr<const expr>(std::move(*root));
+  q.params_ = params;
+  return q;
+}
+
 result<query_result> evaluate_partial(const prepared_query& q, const fetch_fn& fetch, const expired_fn& expired) {
   std::vector<std::vector<series>> fetched;
   fetched.reserve(q.selections().size());

@@ -72,6 +72,8 @@ public:
 
 private:
   friend result<prepared_query> prepare(std::string_view, const query_params&, const eval_options&);
+  friend result<prepared_query> prepare_partial(std::string_view, const query_params&, const eval_options&,
+                                                const std::function<void(expr&)>&);
   std::shared_ptr<const expr> root_;
   std::vector<selection> selections_;
   query_params params_;
@@ -110,6 +112,11 @@ result<query_result> evaluate_partial(std::string_view promql, const query_param
 /// shards in this process prepares it once and shares the result.
 result<prepared_query> prepare_partial(std::string_view promql, const query_params& params,
                                        const eval_options& options);
+
+/// prepare_partial() that lets `rewrite` change the parsed tree before it is
+/// planned (e.g. query/rollup_plan.hpp replacing calls by placeholders).
+result<prepared_query> prepare_partial(std::string_view promql, const query_params& params,
+                                       const eval_options& options, const std::function<void(expr&)>& rewrite);
 
 /// The second half: fetches every selection of `q` (made by prepare_partial)
 /// through `fetch` and executes it. The first fetch error is returned as is.

@@ -76,6 +76,7 @@ enum class crypt_domain : std::uint8_t {
   chunk = 1,  ///< `chunks` values
   series = 2, ///< `series` values (label sets)
   value = 3,  ///< `values` values (label values of postings keys)
+  rollup = 4, ///< `rollups` values (window records and watermarks)
 };
 
 class cipher {

@@ -61,12 +61,18 @@ inline constexpr std::size_t chunk_reserve_bytes = 256;
 /// LMDB map size (virtual address space, not disk): the env's upper bound.
 inline constexpr std::uint64_t map_size = std::uint64_t{64} << 30;
 
-/// Sub-databases per environment (5 used, 6 when encrypted; room for retention metadata).
+/// Sub-databases per environment (6 used, 7 when encrypted; room for one more).
 inline constexpr unsigned max_dbs = 8;
 
 /// How many series a select reads between two deadline checks: a series is
 /// typically one or two chunks (~0.5-5 us to decode), so 64 series keep the
 /// check below 1% of the work while a timed-out read stops within ~1 ms.
 inline constexpr std::size_t deadline_check_series = 64;
+
+/// Window spans one rollup step may look at (store::shard::rollup_step):
+/// reading a 5 m window of 15 s scrapes decodes ~20 samples and writes one
+/// ~60-byte record, so 20,000 windows keep a step's write transaction to a
+/// few tens of milliseconds and ~1.5 MB of dirty pages.
+inline constexpr std::size_t rollup_step_windows = 20'000;
 
 } // namespace vigil::store::defaults

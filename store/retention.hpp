@@ -9,6 +9,7 @@
 
 #include "core/labels.hpp"
 #include "core/sample.hpp"
+#include "store/rollup.hpp"
 
 namespace vigil::store {
 
@@ -20,6 +21,10 @@ struct retention_rule {
 struct retention_policy {
   timestamp_ms default_keep_ms = 0; ///< 0: forever
   std::vector<retention_rule> rules;
+  /// Downsampling (store/rollup.hpp): the rollups a shard keeps. They travel
+  /// with the retention policy because the same background actor builds
+  /// them, and the same rules delete them (by window end).
+  rollup_config rollups = {};
 
   /// How long samples of a series with labels `ls` are kept (0: forever).
   timestamp_ms keep_for(const labels& ls) const;

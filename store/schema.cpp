@@ -138,7 +138,8 @@ result<schema> open_schema(const lmdb::env& e, cipher* crypt, std::string_view n
                         {&s.series, "series", 0u},
                         {&s.label_hash, "label_hash", dupfixed},
                         {&s.postings, "postings", dupfixed},
-                        {&s.chunks, "chunks", 0u}};
+                        {&s.chunks, "chunks", 0u},
+                        {&s.rollups, "rollups", 0u}};
   for (const auto& sp : specs) {
     auto d = t->open_dbi(sp.name, sp.flags);
     if (!d) return std::move(d).error();

@@ -38,6 +38,7 @@ struct schema {
   MDB_dbi postings = 0;   ///< name\0value -> refs (DUPSORT|DUPFIXED)
   MDB_dbi chunks = 0;     ///< (ref, min t) -> chunk record
   MDB_dbi values = 0;     ///< encrypted stores only: postings key -> encrypted label value
+  MDB_dbi rollups = 0;    ///< (ref, resolution[, window start]) -> watermark / window record (FORMAT.md §7)
   /// The cipher of an encrypted store (owned by the shard, outlives every
   /// copy of the schema); null when the store is not encrypted.
   const cipher* crypt = nullptr;

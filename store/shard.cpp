@@ -2,11 +2,13 @@
 // side (select, label queries) is in shard_query.cpp.
 #include "store/shard.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 
 #include "store/chunk_reader.hpp"
 #include "store/shard_impl.hpp"
+#include "store/shard_rollup.hpp"
 
 namespace vigil::store {
 
@@ -41,6 +43,8 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   if (!db) return std::move(db).error();
   auto p = std::make_unique<impl>(std::move(*e), std::move(crypt), *db);
   p->out_of_order_window_ms = opts.out_of_order_window_ms;
+  VIGIL_TRY(opts.rollups.validate());
+  p->rollups = opts.rollups;
   p->index.set_limits({opts.max_series_per_metric, opts.max_series_per_service, opts.service_label});
   auto t = lmdb::txn::begin(p->env, true);
   if (!t) return std::move(t).error();
@@ -81,7 +85,33 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
     return stats;
   }
   s.group_samples += stats->appended;
+  if (auto st = invalidate_rollups(batch, now); !st) {
+    s.abort_group();
+    return st;
+  }
   return stats;
+}
+
+status shard::invalidate_rollups(const write_batch& batch, timestamp_ms now) {
+  impl& s = *impl_;
+  if (!s.rollups.enabled()) return status::ok();
+  // Rolled windows end before `now - min_after` (the pass's now is earlier
+  // than this one): only samples older than that can land in one. now = 0
+  // (unknown): every series is checked.
+  const timestamp_ms horizon = now > 0 ? now - s.rollups.min_after() : std::numeric_limits<timestamp_ms>::max();
+  for (const auto& item : batch.items) {
+    if (item.samples.empty()) continue;
+    timestamp_ms oldest = item.samples.front().t;
+    for (const auto& x : item.samples) oldest = std::min(oldest, x.t);
+    if (oldest >= horizon) continue;
+    auto ref = s.index.find(*s.group, item.lbls, item.lbls.hash());
+    if (!ref) {
+      if (ref.error().code() == errc::not_found) continue; // rejected by a limit: nothing written
+      return std::move(ref).error();
+    }
+    VIGIL_TRY(lower_rollup_marks(*s.group, s.db, s.rollups, *ref, oldest));
+  }
+  return status::ok();
 }
 
 status shard::commit_group() {
@@ -115,6 +145,8 @@ shard_stats shard::stats() const {
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return out;
   if (auto n = s.index.count(*t)) out.series = *n;
+  if (auto st = t->stat(s.db.rollups)) out.rollup_records = st->ms_entries;
+  out.rollup_reads = s.rollup_reads.load();
   if (auto r = chunk_reader::open(*t, s.db))
     if (auto n = r->count()) out.chunks = *n;
   return out;

@@ -55,6 +55,11 @@ struct shard_options {
   /// is encrypted; an existing one must be opened with the key it was
   /// created with, and an unencrypted one without a key.
   std::optional<encryption_key> encryption = std::nullopt;
+  /// Downsampling (store/rollup.hpp, FORMAT.md §7): the resolutions that
+  /// rollup_step() builds and select_rollup() reads. Empty: none. Appends
+  /// of samples older than `now - rollups.min_after()` lower the series'
+  /// rollup watermarks, so rolled windows they land in are rebuilt.
+  rollup_config rollups = {};
 };
 
 struct shard_stats {
@@ -62,6 +67,28 @@ struct shard_stats {
   std::uint64_t chunks = 0;          ///< chunk records (sealed + open)
   std::uint64_t samples_appended = 0;///< since open
   std::uint64_t bytes_on_disk = 0;   ///< size of data.mdb actually used
+  std::uint64_t rollup_records = 0;  ///< window records + watermarks in `rollups`
+  std::uint64_t rollup_reads = 0;    ///< select_rollup() calls answered from rollups, since open
+};
+
+/// What one rollup step did.
+struct rollup_progress {
+  series_ref next = 0;                ///< first series of the next step; 0: the pass is complete
+  std::uint64_t windows_written = 0;  ///< window records (re)written
+};
+
+/// A range function to answer from rollups (select_rollup): fn over
+/// selector `ms` with range `range_ms`, at start, start + step, ... <= end
+/// (step 0: at start only), from windows of `resolution_ms`.
+/// @pre start, range_ms and step are multiples of resolution_ms, range_ms > 0
+struct rollup_read {
+  matchers ms;
+  rollup_fn fn = rollup_fn::sum_over_time;
+  timestamp_ms range_ms = 0;
+  timestamp_ms resolution_ms = 0;
+  timestamp_ms start = 0;
+  timestamp_ms end = 0;
+  timestamp_ms step = 0;
 };
 
 /// Bounds on one read: how many samples it may return and until when it may
@@ -136,6 +163,28 @@ public:
   result<retention_progress> retention_step(const retention_policy& policy, timestamp_ms now,
                                             series_ref from, std::size_t max_series);
 
+  /// One bounded step of downsampling at `now`: for the series from ref
+  /// `from` on, rolls up every complete window of each configured resolution
+  /// that ends at or before `now - after` and is not yet rolled up, reading
+  /// raw samples; at most about `max_windows` windows' time spans are looked
+  /// at (a series cut short is resumed by the next step) and `max_series`
+  /// series visited. One write transaction; nothing to do without rollups.
+  result<rollup_progress> rollup_step(timestamp_ms now, series_ref from, std::size_t max_series,
+                                      std::size_t max_windows);
+
+  /// The values of `req.fn` per matching series (labels without the metric
+  /// name except for last_over_time), computed from rollup windows; exactly
+  /// what the engine computes from the raw samples (sums may round
+  /// differently). Empty optional when some matching series is not rolled
+  /// up far enough (its raw data must be read instead). Rollups configured
+  /// with serve_queries off: always empty. Limits as select().
+  result<std::optional<std::vector<series>>> select_rollup(const rollup_read& req,
+                                                           const read_limits& limits) const;
+
+  /// The resolutions queries may read (empty when rollups are off or not
+  /// served), coarsest first.
+  std::vector<timestamp_ms> rollup_resolutions() const;
+
   /// All series matching every matcher (at least one matcher must not match
   /// the empty string) with their samples inside `range`; series without
   /// samples in range are omitted. Sorted by labels.
@@ -166,6 +215,9 @@ public:
 
 private:
   struct impl;
+  /// Lowers the rollup watermarks of the batch's series that got samples
+  /// old enough to land in rolled windows (inside the open group's txn).
+  status invalidate_rollups(const write_batch& batch, timestamp_ms now);
   explicit shard(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };

@@ -2,6 +2,7 @@
 // Private to store/: nothing outside includes it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,6 +28,8 @@ struct shard::impl {
   timestamp_ms out_of_order_window_ms = 0;
   std::optional<lmdb::txn> group;   ///< the open group-commit transaction
   std::uint64_t group_samples = 0;
+  rollup_config rollups;
+  mutable std::atomic<std::uint64_t> rollup_reads{0}; ///< readers run on other threads
   void abort_group() {
     if (group) group->abort();
     group.reset();

@@ -10,6 +10,7 @@
 #include "store/keys.hpp"
 #include "store/shard.hpp"
 #include "store/shard_impl.hpp"
+#include "store/shard_rollup.hpp"
 
 namespace vigil::store {
 
@@ -93,7 +94,10 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
     const timestamp_ms keep = policy.keep_for(ls);
     if (keep <= 0) continue;
     bool emptied = false;
+    const std::uint64_t before = p.chunks_deleted;
     if (auto st = delete_old_chunks(*t, s.db, ref, now - keep, p, &emptied); !st) return fail(st);
+    if (s.rollups.enabled() && p.chunks_deleted > before)
+      if (auto st = trim_rollups(*t, s.db, s.rollups, ref, emptied); !st) return fail(st);
     if (!emptied) continue;
     if (auto st = s.index.remove(*t, ref, ls); !st) return fail(st);
     s.hd.forget(ls);
