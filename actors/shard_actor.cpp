@@ -248,6 +248,8 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       m.commit_buckets = st.commit_buckets;
       m.retention_chunks_deleted = st.retention_chunks_deleted;
       m.retention_series_deleted = st.retention_series_deleted;
+      m.rollup_records = s.rollup_records;
+      m.rollup_reads = s.rollup_reads;
       return m;
     },
     [=](atom::tick, std::int64_t at, std::uint64_t from)

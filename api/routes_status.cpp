@@ -157,6 +157,10 @@ std::string render_storage_metrics(const std::vector<messages::shard_stats_msg>&
             [](S s) { return s.retention_chunks_deleted; });
   per_shard("vigil_storage_retention_deleted_series_total", "counter",
             "Series removed by retention (no samples left) since start.", [](S s) { return s.retention_series_deleted; });
+  per_shard("vigil_storage_rollup_records", "gauge", "Downsampling window and watermark records in the shard.",
+            [](S s) { return s.rollup_records; });
+  per_shard("vigil_storage_rollup_reads_total", "counter",
+            "Pushed-down range functions answered from rollups since start.", [](S s) { return s.rollup_reads; });
   // One histogram over all shards.
   constexpr std::size_t nb = std::size(messages::commit_buckets_s);
   std::vector<std::uint64_t> buckets(nb + 1);

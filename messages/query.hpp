@@ -144,6 +144,10 @@ struct shard_stats_msg {
   /// Retention since start.
   std::uint64_t retention_chunks_deleted = 0;
   std::uint64_t retention_series_deleted = 0;
+  /// Downsampling: window and watermark records in the shard; reads
+  /// answered from rollups since start.
+  std::uint64_t rollup_records = 0;
+  std::uint64_t rollup_reads = 0;
 };
 
 /// Upper bounds (seconds) of the commit-latency histogram buckets.
@@ -154,7 +158,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_stats_msg& x) {
   return f(caf::meta::type_name("vigil.shard_stats"), x.shard_id, x.series, x.chunks,
            x.samples_appended, x.bytes_on_disk, x.min_time, x.max_time, x.commits, x.commit_seconds,
-           x.commit_buckets, x.retention_chunks_deleted, x.retention_series_deleted);
+           x.commit_buckets, x.retention_chunks_deleted, x.retention_series_deleted, x.rollup_records,
+           x.rollup_reads);
 }
 
 /// Query answers go from the query actor to the HTTP frontend in the same

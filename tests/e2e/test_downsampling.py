@@ -74,6 +74,11 @@ def test(env):
     # The shards report that they answered from rollups.
     wait_until(lambda: re.search(r"[1-9]\d* reads served from rollups", node.log()), 30,
                "reads served from rollups", interval=0.5)
+    # And in /metrics.
+    metrics = node.get("/metrics").body.decode().splitlines()
+    total = lambda name: sum(float(l.split()[-1]) for l in metrics if l.startswith(name + "{"))
+    assert total("vigil_storage_rollup_records") >= 2 * (72 + 6), metrics
+    assert total("vigil_storage_rollup_reads_total") > 0, metrics
     node.stop()
 
 
