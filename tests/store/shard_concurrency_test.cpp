@@ -1,0 +1,122 @@
+// Readers beside the writer (the shard readers of actors/shard_actor): select
+// and the label queries run on other threads, each in its own read
+// transaction, while the owning thread appends and commits. Every read must
+// see whole commits only. Also meant for ThreadSanitizer builds of the store.
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "store/crypto.hpp"
+#include "tests/store/shard_test_util.hpp"
+
+using namespace vigil;
+using namespace vigil::store;
+using namespace vigil::store::testing;
+
+namespace {
+
+constexpr int commits = 150;
+constexpr int fixed_series = 40;
+
+/// Commit c: one sample (t = c s, v = c) for each of the fixed series of `m`,
+/// and one new series m2{k="c"}.
+write_batch commit_batch(int c) {
+  write_batch b;
+  for (int i = 0; i < fixed_series; ++i)
+    b.items.push_back({labels{{"__name__", "m"}, {"i", std::to_string(i)}}, {{c * 1000, double(c)}}});
+  b.items.push_back({labels{{"__name__", "m2"}, {"k", std::to_string(c)}}, {{c * 1000, double(c)}}});
+  return b;
+}
+
+/// What the readers found wrong (checked on the main thread: Boost.Test
+/// assertions are not thread-safe).
+struct problems {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  void add(std::string s) {
+    std::lock_guard<std::mutex> g(mu);
+    if (seen.size() < 10) seen.push_back(std::move(s));
+  }
+};
+
+void reader(const shard& sh, const std::atomic<bool>& done, problems& bad, std::atomic<int>& reads) {
+  auto m = matcher::make(match_type::equal, "__name__", "m");
+  auto m2 = matcher::make(match_type::equal, "__name__", "m2");
+  auto all_k = matcher::make(match_type::regex, "k", ".+");
+  std::size_t last_n = 0, last_k = 0, last_values = 0;
+  while (!done.load()) {
+    auto a = sh.select({*m}, time_range::all());
+    if (!a) return bad.add("select m: " + a.error().to_string());
+    if (!a->empty()) {
+      if (a->size() != fixed_series) bad.add("m: " + std::to_string(a->size()) + " series");
+      const std::size_t n = a->front().samples.size();
+      for (const auto& s : *a) {
+        if (s.samples.size() != n) bad.add("m: a commit seen in part");
+        for (std::size_t j = 0; j < s.samples.size(); ++j)
+          if (s.samples[j].v != double(j) || s.samples[j].t != timestamp_ms(j) * 1000) bad.add("m: wrong sample");
+      }
+      if (n < last_n) bad.add("m: went back in time");
+      last_n = n;
+    }
+    auto b = sh.select({*m2, *all_k}, time_range::all());
+    if (!b) return bad.add("select m2: " + b.error().to_string());
+    for (const auto& s : *b)
+      if (s.samples.size() != 1 || s.samples[0].v != std::stod(std::string(s.lbls.get("k"))))
+        bad.add("m2: wrong series " + s.lbls.to_string());
+    if (b->size() < last_k) bad.add("m2: series vanished");
+    last_k = b->size();
+    auto v = sh.label_values("k", {}, time_range::all());
+    if (!v) return bad.add("label_values: " + v.error().to_string());
+    for (std::size_t j = 1; j < v->size(); ++j)
+      if (!((*v)[j - 1] < (*v)[j])) bad.add("label values not sorted");
+    if (v->size() < last_values) bad.add("label values vanished");
+    last_values = v->size();
+    ++reads;
+  }
+}
+
+void run_concurrently(shard_fixture& f) {
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  problems bad;
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) readers.emplace_back([&] { reader(*f.sh, done, bad, reads); });
+  std::string write_error;
+  for (int c = 0; c < commits && write_error.empty(); ++c) {
+    auto st = f.sh->append_to_group(commit_batch(c));
+    if (!st) write_error = st.error().to_string();
+    else if (auto cs = f.sh->commit_group(); !cs) write_error = cs.to_string();
+    if (c % 10 == 0) std::this_thread::yield();
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  BOOST_REQUIRE_MESSAGE(write_error.empty(), write_error);
+  for (const auto& p : bad.seen) BOOST_ERROR(p);
+  BOOST_CHECK_GT(reads.load(), 0);
+  auto final_m = f.select({eq("__name__", "m")});
+  BOOST_REQUIRE_EQUAL(final_m.size(), std::size_t{fixed_series});
+  BOOST_CHECK_EQUAL(final_m.front().samples.size(), std::size_t{commits});
+  BOOST_CHECK_EQUAL(f.select({eq("__name__", "m2")}).size(), std::size_t{commits});
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(shard_concurrency)
+
+BOOST_AUTO_TEST_CASE(readers_beside_the_writer_see_whole_commits) {
+  shard_fixture f(fsync_policy::never);
+  run_concurrently(f);
+}
+
+BOOST_AUTO_TEST_CASE(readers_beside_the_writer_of_an_encrypted_shard_see_whole_commits) {
+  encryption_key key;
+  for (std::size_t i = 0; i < key.bytes.size(); ++i) key.bytes[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  shard_fixture f(fsync_policy::never, std::uint64_t{1} << 30, key);
+  run_concurrently(f);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
