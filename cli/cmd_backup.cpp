@@ -6,9 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
@@ -111,15 +109,7 @@ private:
 /// the embedded defaults), as `vigil serve` resolves it.
 result<std::string> data_dir_of(const backup_flags& f) {
   if (!f.data_dir.empty()) return f.data_dir;
-  std::string text;
-  if (!f.config_file.empty()) {
-    std::ifstream in(f.config_file);
-    if (!in) return io_error("cannot read config file '" + f.config_file + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
-  auto c = load_config(text);
+  auto c = load_config_file(f.config_file);
   if (!c) return std::move(c).error();
   return c->node.data_dir;
 }

@@ -1,8 +1,6 @@
 // vigil serve: runs one node until SIGTERM/SIGINT.
 #include <csignal>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -29,15 +27,7 @@ int fail(const std::string& msg) {
 }
 
 result<vigil_config> load(const serve_flags& f) {
-  std::string text;
-  if (!f.config_file.empty()) {
-    std::ifstream in(f.config_file);
-    if (!in) return io_error("cannot read config file '" + f.config_file + "'");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
-  auto c = load_config(text);
+  auto c = load_config_file(f.config_file);
   if (!c) return c;
   if (!f.data_dir.empty()) c->node.data_dir = f.data_dir;
   if (!f.encryption_key_file.empty()) c->encryption_key_file = f.encryption_key_file;

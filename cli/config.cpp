@@ -1,6 +1,8 @@
 #include "cli/config.hpp"
 
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
@@ -248,6 +250,18 @@ status apply(const YAML::Node& root, vigil_config& c) {
 }
 
 } // namespace
+
+result<vigil_config> load_config_file(const std::string& path) {
+  std::string text;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) return io_error("cannot read config file '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  return load_config(text);
+}
 
 result<vigil_config> load_config(const std::string& user_yaml) {
   vigil_config c;

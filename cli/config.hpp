@@ -46,6 +46,9 @@ result<std::vector<std::uint32_t>> parse_shard_list(std::string_view s, std::uin
 /// Loads the embedded defaults, then overlays `user_yaml` (may be empty).
 /// Errors name the key: "storage.shards: expected a positive integer".
 result<vigil_config> load_config(const std::string& user_yaml);
+/// load_config() of the file at `path` (empty: the defaults alone);
+/// io_error naming the file when it cannot be read.
+result<vigil_config> load_config_file(const std::string& path);
 
 /// Applies vigil's settings to a CAF config and registers message types.
 void apply_to_caf(const vigil_config& c, caf::actor_system_config& cfg);

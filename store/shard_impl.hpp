@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "store/defaults.hpp"
 #include "store/head.hpp"
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
@@ -14,6 +15,23 @@
 #include "store/shard.hpp"
 
 namespace vigil::store {
+
+/// Polls a read's deadline every defaults::deadline_check_series series
+/// (a clock read per series would cost more than a small read).
+class deadline_poll {
+public:
+  explicit deadline_poll(const read_limits& l) : l_(l) {}
+  /// True once the deadline has passed (checked every few calls).
+  bool passed() {
+    if (!l_.expired || ++n_ != defaults::deadline_check_series) return false;
+    n_ = 0;
+    return l_.expired();
+  }
+
+private:
+  const read_limits& l_;
+  std::size_t n_ = 0;
+};
 
 struct shard::impl {
   impl(lmdb::env e, std::unique_ptr<cipher> c, const schema& s)

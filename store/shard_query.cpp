@@ -97,12 +97,9 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
   std::vector<series> out;
   std::vector<sample> scratch;
   std::uint64_t total = 0;
-  std::size_t since_check = 0;
+  deadline_poll deadline(limits);
   for (series_ref ref : *refs) {
-    if (limits.expired && ++since_check == defaults::deadline_check_series) {
-      since_check = 0;
-      if (limits.expired()) return status{errc::timeout, "deadline passed while reading series"};
-    }
+    if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
     // Decoded straight into the answer (no per-series copy); dropped again
     // when the series turns out empty or not matching.
     auto& cur = out.emplace_back();

@@ -289,12 +289,9 @@ result<std::optional<std::vector<series>>> shard::select_rollup(const rollup_rea
   std::vector<rollup_window> ws;
   std::vector<series> out;
   std::uint64_t total = 0;
-  std::size_t since_check = 0;
+  deadline_poll deadline(limits);
   for (series_ref ref : *refs) {
-    if (limits.expired && ++since_check == defaults::deadline_check_series) {
-      since_check = 0;
-      if (limits.expired()) return status{errc::timeout, "deadline passed while reading series"};
-    }
+    if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
     auto m = read_mark(*t, s.db, ref, res, scratch);
     if (!m) return std::move(m).error();
     const timestamp_ms mark = *m ? **m : lo;
