@@ -250,6 +250,8 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       m.retention_series_deleted = st.retention_series_deleted;
       m.rollup_records = s.rollup_records;
       m.rollup_reads = s.rollup_reads;
+      m.sealed_samples = s.sealed_samples;
+      m.sealed_bytes = s.sealed_bytes;
       return m;
     },
     [=](atom::tick, std::int64_t at, std::uint64_t from)

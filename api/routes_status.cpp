@@ -161,6 +161,21 @@ std::string render_storage_metrics(const std::vector<messages::shard_stats_msg>&
             [](S s) { return s.rollup_records; });
   per_shard("vigil_storage_rollup_reads_total", "counter",
             "Pushed-down range functions answered from rollups since start.", [](S s) { return s.rollup_reads; });
+  per_shard("vigil_storage_sealed_samples_total", "counter", "Samples the head sealed into packed chunks since start.",
+            [](S s) { return s.sealed_samples; });
+  per_shard("vigil_storage_sealed_bytes_total", "counter", "Bytes the sealed chunk payloads of those samples took.",
+            [](S s) { return s.sealed_bytes; });
+  {
+    std::uint64_t samples = 0, bytes = 0;
+    for (const auto& s : shards) samples += s.sealed_samples, bytes += s.sealed_bytes;
+    if (samples > 0 && bytes > 0) {
+      head("vigil_storage_compression_ratio", "gauge",
+           "16 bytes per raw sample (timestamp + value) over the sealed payload bytes per sample, since start.");
+      std::string v;
+      append_go_float_g(v, 16.0 * static_cast<double>(samples) / static_cast<double>(bytes));
+      out += "vigil_storage_compression_ratio " + v + "\n";
+    }
+  }
   // One histogram over all shards.
   constexpr std::size_t nb = std::size(messages::commit_buckets_s);
   std::vector<std::uint64_t> buckets(nb + 1);

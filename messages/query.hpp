@@ -148,6 +148,10 @@ struct shard_stats_msg {
   /// answered from rollups since start.
   std::uint64_t rollup_records = 0;
   std::uint64_t rollup_reads = 0;
+  /// Samples the head sealed since start, and the bytes their sealed
+  /// payloads added (the codec's compression on recent data).
+  std::uint64_t sealed_samples = 0;
+  std::uint64_t sealed_bytes = 0;
 };
 
 /// Upper bounds (seconds) of the commit-latency histogram buckets.
@@ -159,7 +163,7 @@ typename Inspector::result_type inspect(Inspector& f, shard_stats_msg& x) {
   return f(caf::meta::type_name("vigil.shard_stats"), x.shard_id, x.series, x.chunks,
            x.samples_appended, x.bytes_on_disk, x.min_time, x.max_time, x.commits, x.commit_seconds,
            x.commit_buckets, x.retention_chunks_deleted, x.retention_series_deleted, x.rollup_records,
-           x.rollup_reads);
+           x.rollup_reads, x.sealed_samples, x.sealed_bytes);
 }
 
 /// Query answers go from the query actor to the HTTP frontend in the same

@@ -83,6 +83,9 @@ public:
   /// Series currently held in memory.
   std::size_t size() const noexcept { return series_.size(); }
 
+  /// What the sealer sealed since open (chunk_sealer::sealed_samples/bytes).
+  const chunk_sealer& sealer() const noexcept { return sealer_; }
+
 private:
   struct memseries;
 

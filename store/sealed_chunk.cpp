@@ -38,20 +38,27 @@ status chunk_sealer::seal(lmdb::txn& t, series_ref ref, timestamp_ms start, std:
     timestamp_ms last = start;
     while (it.next()) last = it.t();
     VIGIL_TRY(it.err());
-    return put_record(t, key, chunk_encoding::xor_v1, last, xor_bytes);
+    VIGIL_TRY(put_record(t, key, chunk_encoding::xor_v1, last, xor_bytes));
+    sealed_samples_ += count;
+    sealed_bytes_ += xor_bytes.size();
+    return status::ok();
   }
   sealed_.clear();
   if (!xor_decode_range(xor_bytes, t_min, t_max, sealed_) || sealed_.size() != count || count == 0)
     return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
   bool joined = false;
   VIGIL_TRY(join_previous(t, ref, start, &joined));
-  if (joined) {
+  if (joined) { // join_previous() counted the bytes
+    sealed_samples_ += count;
     auto st = t.del(db_.chunks, key); // the chunk's own record, if it was written
     return st.code() == errc::not_found ? status::ok() : st;
   }
   payload_.clear();
   packer_.encode(sealed_, block_samples(), payload_);
-  return put_record(t, key, chunk_encoding::packed_v1, sealed_.back().t, payload_);
+  VIGIL_TRY(put_record(t, key, chunk_encoding::packed_v1, sealed_.back().t, payload_));
+  sealed_samples_ += count;
+  sealed_bytes_ += payload_.size();
+  return status::ok();
 }
 
 status chunk_sealer::join_previous(lmdb::txn& t, series_ref ref, timestamp_ms start, bool* done) {
@@ -79,7 +86,9 @@ status chunk_sealer::join_previous(lmdb::txn& t, series_ref ref, timestamp_ms st
   if (auto st = packer_.append(prev->payload, sealed_, block_samples(), payload_); !st)
     return bad_chunk(ref, prev_start, st.message());
   if (payload_.size() > limits_.max_sealed_bytes) return status::ok();
+  const std::size_t before = prev->payload.size(); // read before the put moves the page
   VIGIL_TRY(put_record(t, make_chunk_key(ref, prev_start), chunk_encoding::packed_v1, max_t, payload_));
+  if (payload_.size() > before) sealed_bytes_ += payload_.size() - before;
   *done = true;
   return status::ok();
 }

@@ -69,6 +69,13 @@ public:
   /// See head::seal_open_chunks.
   result<std::size_t> seal_open_chunks(lmdb::txn& t, timestamp_ms before);
 
+  /// Samples sealed by seal() since construction, and the bytes their sealed
+  /// payloads added (a joined record counts its growth). Their ratio to 16
+  /// bytes a raw sample is the codec's compression on recent data. Not
+  /// rolled back when a transaction aborts (aborts are failures).
+  std::uint64_t sealed_samples() const noexcept { return sealed_samples_; }
+  std::uint64_t sealed_bytes() const noexcept { return sealed_bytes_; }
+
 private:
   std::size_t block_samples() const noexcept;
   status put_record(lmdb::txn& t, const chunk_key& key, chunk_encoding enc, timestamp_ms max_t,
@@ -84,6 +91,8 @@ private:
   std::vector<std::uint8_t> payload_; ///< a packed payload being written
   std::vector<std::uint8_t> plain_;   ///< a decrypted record (encrypted stores)
   std::vector<std::uint8_t> record_;  ///< a record being encrypted (encrypted stores)
+  std::uint64_t sealed_samples_ = 0;
+  std::uint64_t sealed_bytes_ = 0;
 };
 
 } // namespace vigil::store

@@ -142,6 +142,8 @@ shard_stats shard::stats() const {
   shard_stats out;
   out.samples_appended = s.samples_appended;
   out.bytes_on_disk = s.env.used_bytes();
+  out.sealed_samples = s.hd.sealer().sealed_samples();
+  out.sealed_bytes = s.hd.sealer().sealed_bytes();
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return out;
   if (auto n = s.index.count(*t)) out.series = *n;

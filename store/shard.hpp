@@ -69,6 +69,8 @@ struct shard_stats {
   std::uint64_t bytes_on_disk = 0;   ///< size of data.mdb actually used
   std::uint64_t rollup_records = 0;  ///< window records + watermarks in `rollups`
   std::uint64_t rollup_reads = 0;    ///< select_rollup() calls answered from rollups, since open
+  std::uint64_t sealed_samples = 0;  ///< samples the head sealed since open
+  std::uint64_t sealed_bytes = 0;    ///< bytes their sealed payloads added
 };
 
 /// What one rollup step did.

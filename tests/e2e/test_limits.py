@@ -3,6 +3,7 @@ names the metric and the label that blew up; series already known keep
 ingesting, other metrics are unaffected, and /metrics counts the rejects."""
 import shutil
 import subprocess
+import time
 
 from harness import run
 
@@ -32,10 +33,22 @@ def test(env):
     metrics = node.get("/metrics").body.decode()
     line = next(l for l in metrics.splitlines() if l.startswith("vigil_ingest_limited_samples_total"))
     assert int(float(line.split()[-1])) == 200 - stored, line
+    # 300 scrapes of one counter: the head seals two 120-sample chunks, so
+    # the codec's compression shows in /metrics.
+    t0 = int(time.time() * 1000) - 300 * 15000
+    sealed = node.push_json([{"name": "ticks_total", "value": 5 * k, "labels": {"job": "clock"},
+                              "timestamp": t0 + 15000 * k} for k in range(300)])
+    assert sealed.status == 200, sealed.body
+    metrics = node.get("/metrics").body.decode()
+    sealed_samples = sum(int(l.split()[-1]) for l in metrics.splitlines()
+                         if l.startswith("vigil_storage_sealed_samples_total{"))
+    assert sealed_samples >= 240, sealed_samples
+    ratio = next(l for l in metrics.splitlines() if l.startswith("vigil_storage_compression_ratio "))
+    assert float(ratio.split()[-1]) > 4, ratio  # a regular counter packs far below 4 bytes a sample
     # Storage self-metrics: per-shard series add up, commits are timed, and
     # the whole exposition passes promtool's linter.
     series = sum(int(l.split()[-1]) for l in metrics.splitlines() if l.startswith("vigil_storage_series{"))
-    assert series == 10 + stored, (series, stored)
+    assert series == 10 + stored + 1, (series, stored)
     count = next(l for l in metrics.splitlines() if l.startswith("vigil_storage_commit_duration_seconds_count"))
     assert int(count.split()[-1]) >= 2, count
     assert 'vigil_storage_commit_duration_seconds_bucket{le="+Inf"}' in metrics
