@@ -12,7 +12,7 @@ DEB_PACKAGES := build-essential cmake ninja-build ccache pkg-config \
   libcaf-dev libcapnp-dev capnproto liblmdb-dev lmdb-utils liblz4-dev libyaml-cpp-dev \
   libsimdjson-dev libsnappy-dev libprotobuf-dev protobuf-compiler libboost-dev \
   libboost-test-dev libcli11-dev libre2-dev libcurl4-openssl-dev libbenchmark-dev \
-  libssl-dev prometheus python3 python3-aiosmtpd curl
+  libssl-dev zlib1g-dev prometheus python3 python3-aiosmtpd curl
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -8,10 +8,32 @@
 
 namespace vigil::store {
 
-result<chunk_reader> chunk_reader::open(const lmdb::txn& t, const schema& s) {
+result<chunk_reader> chunk_reader::open(const lmdb::txn& t, const schema& s, std::shared_ptr<const cold_set> cold) {
   auto c = lmdb::cursor::open(t, s.chunks);
   if (!c) return std::move(c).error();
-  return chunk_reader(std::move(*c), t, s);
+  chunk_reader r(std::move(*c), t, s);
+  if (cold && !cold->segments.empty()) r.cold_.emplace(std::move(cold));
+  return r;
+}
+
+status chunk_reader::samples(series_ref ref, time_range range, std::vector<sample>& out) {
+  if (!cold_) return hot_samples(ref, range, out);
+  const auto before = out.size();
+  VIGIL_TRY(hot_samples(ref, range, out));
+  cold_buf_.clear();
+  VIGIL_TRY(cold_->samples(ref, range, cold_buf_));
+  if (cold_buf_.empty()) return status::ok();
+  hot_buf_.assign(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+  out.resize(before);
+  merge_prefer_newer(cold_buf_, hot_buf_, scratch_); // the hot tier was written last
+  out.insert(out.end(), cold_buf_.begin(), cold_buf_.end());
+  return status::ok();
+}
+
+result<bool> chunk_reader::has_samples(series_ref ref, time_range range) {
+  auto hot = hot_has_samples(ref, range);
+  if (!hot || *hot || !cold_) return hot;
+  return cold_->has_samples(ref, range);
 }
 
 status chunk_reader::bad_chunk(const status& why) const {
@@ -59,7 +81,7 @@ result<bool> chunk_reader::seek_first(series_ref ref, time_range range) {
   return current(ref, range.max, &c);
 }
 
-status chunk_reader::samples(series_ref ref, time_range range, std::vector<sample>& out) {
+status chunk_reader::hot_samples(series_ref ref, time_range range, std::vector<sample>& out) {
   plain_key_.clear();
   if (range.min > range.max) return status::ok();
   auto at = seek_first(ref, range);
@@ -80,7 +102,7 @@ status chunk_reader::samples(series_ref ref, time_range range, std::vector<sampl
   return status::ok();
 }
 
-result<bool> chunk_reader::has_samples(series_ref ref, time_range range) {
+result<bool> chunk_reader::hot_has_samples(series_ref ref, time_range range) {
   plain_key_.clear();
   if (range.min > range.max) return false;
   auto at = seek_first(ref, range);

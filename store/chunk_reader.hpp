@@ -4,16 +4,20 @@
 // A series' chunks are keyed (ref, min t), so a range [lo, hi] needs the last
 // chunk starting before lo (if its max t, kept in the record header, reaches
 // lo) and every chunk starting in [lo, hi]. The open head chunk is an ordinary
-// record, so it is included.
+// record, so it is included. Given the shard's cold set, reads also cover the
+// cold tier (store/cold_tier.hpp), merged with the hot chunks.
 // Thread-safety: one thread; the reader must not outlive its txn.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/sample.hpp"
 #include "core/status.hpp"
 #include "store/chunk.hpp"
+#include "store/cold_tier.hpp"
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
 
@@ -21,7 +25,10 @@ namespace vigil::store {
 
 class chunk_reader {
 public:
-  static result<chunk_reader> open(const lmdb::txn& t, const schema& s);
+  /// `cold`: the shard's cold set, taken after `t` began (null or empty:
+  /// the hot tier only).
+  static result<chunk_reader> open(const lmdb::txn& t, const schema& s,
+                                   std::shared_ptr<const cold_set> cold = nullptr);
 
   /// Appends the samples of `ref` with t in `range` to `out`, oldest first.
   /// corruption (naming the chunk) when a record does not decode.
@@ -37,6 +44,8 @@ public:
   result<std::uint64_t> count() const;
 
 private:
+  status hot_samples(series_ref ref, time_range range, std::vector<sample>& out);
+  result<bool> hot_has_samples(series_ref ref, time_range range);
   explicit chunk_reader(lmdb::cursor c, const lmdb::txn& t, const schema& s)
       : c_(std::move(c)), txn_(&t), db_(s) {}
   /// Positions on the first chunk of `ref` that may hold samples in `range`;
@@ -55,6 +64,8 @@ private:
   /// Key of the record in plain_, valid within one samples()/has_samples()
   /// call: seek_first() and the loop after it look at the same record.
   std::vector<std::uint8_t> plain_key_;
+  std::optional<cold_reader> cold_;
+  std::vector<sample> cold_buf_, hot_buf_, scratch_;
 };
 
 } // namespace vigil::store

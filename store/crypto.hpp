@@ -77,6 +77,7 @@ enum class crypt_domain : std::uint8_t {
   series = 2, ///< `series` values (label sets)
   value = 3,  ///< `values` values (label values of postings keys)
   rollup = 4, ///< `rollups` values (window records and watermarks)
+  cold = 5,   ///< cold-tier segment blocks (store/cold_segment.hpp; key: [u64 BE seq][u32 BE block])
 };
 
 class cipher {

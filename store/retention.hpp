@@ -37,6 +37,7 @@ struct retention_progress {
   series_ref next = 0;               ///< first series of the next step; 0: the pass is complete
   std::uint64_t chunks_deleted = 0;
   std::uint64_t series_deleted = 0;  ///< series left without samples, removed from the index
+  std::uint64_t segments_deleted = 0; ///< cold segments past retention
 };
 
 } // namespace vigil::store

@@ -49,6 +49,8 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   auto t = lmdb::txn::begin(p->env, true);
   if (!t) return std::move(t).error();
   VIGIL_TRY(p->index.load(*t));
+  t->abort();
+  if (auto st = load_cold(*p, opts.cold); !st) return status{st.code(), name_of(opts) + ": " + st.message()};
   return std::unique_ptr<shard>(new shard(std::move(p)));
 }
 
@@ -144,6 +146,10 @@ shard_stats shard::stats() const {
   out.bytes_on_disk = s.env.used_bytes();
   out.sealed_samples = s.hd.sealer().sealed_samples();
   out.sealed_bytes = s.hd.sealer().sealed_bytes();
+  const auto cold = s.cold_now();
+  out.cold_segments = cold->segments.size();
+  out.cold_bytes = cold->bytes();
+  out.cold_records_moved = s.cold_records_moved;
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return out;
   if (auto n = s.index.count(*t)) out.series = *n;

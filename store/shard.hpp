@@ -40,6 +40,24 @@ enum class fsync_policy : std::uint8_t {
               ///< the store unless the filesystem preserves write order
 };
 
+/// The cold tier (store/cold_tier.hpp, FORMAT.md §8): chunk records whose
+/// newest sample is older than `after_ms` move out of LMDB into immutable
+/// segment files in `dir`, and are read from there transparently.
+struct cold_options {
+  /// This shard's cold directory; empty: no cold tier (a shard whose
+  /// registry names segments then refuses to open).
+  std::string dir;
+  /// Age after which chunks move (0: nothing moves; segments already
+  /// written are still read and expire by retention).
+  timestamp_ms after_ms = 0;
+  /// Move cutoffs (now - after) are rounded down to multiples of this, so a
+  /// move pass runs (and writes a segment) at most once per `every_ms`.
+  timestamp_ms every_ms = 60 * 60 * 1000;
+  /// A segment being written is finished once it reaches this size; the
+  /// pass continues in a new one.
+  std::uint64_t max_segment_bytes = std::uint64_t{256} << 20;
+};
+
 struct shard_options {
   std::string dir;                                   ///< created if missing
   std::uint64_t map_size = std::uint64_t{64} << 30;  ///< LMDB map size (virtual)
@@ -60,6 +78,7 @@ struct shard_options {
   /// of samples older than `now - rollups.min_after()` lower the series'
   /// rollup watermarks, so rolled windows they land in are rebuilt.
   rollup_config rollups = {};
+  cold_options cold = {};
 };
 
 struct shard_stats {
@@ -71,6 +90,16 @@ struct shard_stats {
   std::uint64_t rollup_reads = 0;    ///< select_rollup() calls answered from rollups, since open
   std::uint64_t sealed_samples = 0;  ///< samples the head sealed since open
   std::uint64_t sealed_bytes = 0;    ///< bytes their sealed payloads added
+  std::uint64_t cold_segments = 0;   ///< segment files in the cold tier
+  std::uint64_t cold_bytes = 0;      ///< their bytes
+  std::uint64_t cold_records_moved = 0; ///< chunk records moved to the cold tier since open
+};
+
+/// What one cold-tier step did.
+struct cold_progress {
+  bool more = false;                  ///< the pass is not complete: call again
+  std::uint64_t records_moved = 0;    ///< chunk records deleted from LMDB after they were written to a segment
+  std::uint64_t segments_written = 0;
 };
 
 /// What one rollup step did.
@@ -160,7 +189,9 @@ public:
   /// One bounded step of enforcing `policy` at `now`: for at most
   /// `max_series` series from ref `from` on, deletes the chunks whose newest
   /// sample is older than the series' retention, and removes series left
-  /// without chunks from the index. One write transaction, so an owner that
+  /// without chunks (hot or cold) from the index. A step with `from` 0
+  /// first deletes the cold segments whose newest sample is older than the
+  /// longest retention of the series in them. One write transaction, so an owner that
   /// interleaves steps with appends never stalls ingestion for long.
   result<retention_progress> retention_step(const retention_policy& policy, timestamp_ms now,
                                             series_ref from, std::size_t max_series);
@@ -173,6 +204,17 @@ public:
   /// series visited. One write transaction; nothing to do without rollups.
   result<rollup_progress> rollup_step(timestamp_ms now, series_ref from, std::size_t max_series,
                                       std::size_t max_windows);
+
+  /// One bounded step of moving chunks to the cold tier at `now`: a pass
+  /// starts when `now - cold.after` (rounded down to cold.every) has moved
+  /// past the previous pass's cutoff; it copies, `max_series` series per
+  /// step (read transactions: appends go on), every chunk record whose
+  /// newest sample is before the cutoff into new segments (one per
+  /// retention class of `policy`, so classes expire apart), finishes and
+  /// fsyncs them, registers them in meta and then deletes the copied records
+  /// in bounded write transactions (a record changed since it was copied
+  /// stays: the next pass moves it). Nothing to do when cold.after is 0.
+  result<cold_progress> cold_step(const retention_policy& policy, timestamp_ms now, std::size_t max_series);
 
   /// The values of `req.fn` per matching series (labels without the metric
   /// name except for last_over_time), computed from rollup windows; exactly
@@ -215,8 +257,10 @@ public:
 
   shard_stats stats() const;
 
-private:
+  /// The state behind a shard (store/shard_impl.hpp; named only inside store/).
   struct impl;
+
+private:
   /// Lowers the rollup watermarks of the batch's series that got samples
   /// old enough to land in rolled windows (inside the open group's txn).
   status invalidate_rollups(const write_batch& batch, timestamp_ms now);

@@ -3,10 +3,15 @@
 #pragma once
 
 #include <atomic>
+#include <limits>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
+#include "store/cold_tier.hpp"
 #include "store/defaults.hpp"
 #include "store/head.hpp"
 #include "store/lmdb.hpp"
@@ -33,6 +38,25 @@ private:
   std::size_t n_ = 0;
 };
 
+/// A cold-tier move pass in progress (shard_cold.cpp).
+struct cold_pass {
+  timestamp_ms cutoff = 0;
+  bool copying = true;
+  series_ref next_ref = 0; ///< copy cursor
+  /// Segments being written, one per retention class (keep_ms).
+  std::map<timestamp_ms, std::unique_ptr<cold_segment_writer>> writers;
+  std::vector<cold_segment_info> finished;
+  struct moved {
+    series_ref ref;
+    timestamp_ms start;
+    std::uint32_t crc;  ///< of the stored LMDB value when it was copied
+    std::uint32_t size;
+  };
+  std::vector<moved> moved;
+  std::size_t remove_pos = 0;
+  bool registered = false;
+};
+
 struct shard::impl {
   impl(lmdb::env e, std::unique_ptr<cipher> c, const schema& s)
       : env(std::move(e)), crypt(std::move(c)), db(s), index(s), hd(s) {}
@@ -48,6 +72,25 @@ struct shard::impl {
   std::uint64_t group_samples = 0;
   rollup_config rollups;
   mutable std::atomic<std::uint64_t> rollup_reads{0}; ///< readers run on other threads
+  // Cold tier (shard_cold.cpp). The set is swapped under the mutex; readers
+  // take it after their LMDB txn began (a record is deleted from LMDB only
+  // after the segment holding it was published).
+  cold_options cold;
+  mutable std::mutex cold_mu;
+  std::shared_ptr<const cold_set> cold_segments = std::make_shared<cold_set>();
+  std::uint64_t next_cold_seq = 1;
+  timestamp_ms cold_cutoff = std::numeric_limits<timestamp_ms>::min(); ///< of the last complete pass
+  std::unique_ptr<cold_pass> pass;
+  std::uint64_t cold_records_moved = 0;
+  std::map<std::uint64_t, timestamp_ms> cold_keep; ///< longest retention of each segment's series (by seq)
+  std::shared_ptr<const cold_set> cold_now() const {
+    std::lock_guard<std::mutex> l(cold_mu);
+    return cold_segments;
+  }
+  void publish_cold(std::shared_ptr<const cold_set> next) {
+    std::lock_guard<std::mutex> l(cold_mu);
+    cold_segments = std::move(next);
+  }
   void abort_group() {
     if (group) group->abort();
     group.reset();
@@ -56,5 +99,14 @@ struct shard::impl {
     index.on_abort();
   }
 };
+
+/// Loads the segments the registry in meta names (shard open) and removes
+/// files in the cold directory that it does not name (a pass a crash cut
+/// short). corruption or io_error when a registered segment is missing or
+/// does not check out.
+status load_cold(shard::impl& s, const cold_options& o);
+
+/// Deletes the cold segments past retention (retention_step, from 0).
+status expire_cold(shard::impl& s, const retention_policy& policy, timestamp_ms now, retention_progress& p);
 
 } // namespace vigil::store

@@ -48,11 +48,12 @@ private:
 };
 
 /// Label sets of the series matching `ms` with samples in `range`, unsorted.
-result<std::vector<labels>> matching_labels(const series_index& index, const schema& db, const lmdb::txn& t,
-                                            const matchers& ms, time_range range) {
+result<std::vector<labels>> matching_labels(const shard::impl& s, const lmdb::txn& t, const matchers& ms,
+                                            time_range range) {
+  const series_index& index = s.index;
   auto refs = index.select(t, ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(t, db);
+  auto reader = chunk_reader::open(t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<labels> out;
@@ -92,7 +93,7 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   std::vector<series> out;
   std::vector<sample> scratch;
@@ -134,7 +135,7 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
 result<std::vector<labels>> shard::series_labels(const matchers& ms, time_range range) const {
   auto t = lmdb::txn::begin(impl_->env, true);
   if (!t) return std::move(t).error();
-  auto out = matching_labels(impl_->index, impl_->db, *t, ms, range);
+  auto out = matching_labels(*impl_, *t, ms, range);
   if (out) std::sort(out->begin(), out->end());
   return out;
 }
@@ -144,7 +145,7 @@ result<std::vector<std::string>> shard::label_names(const matchers& ms, time_ran
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   if (!ms.empty()) {
-    auto sets = matching_labels(s.index, s.db, *t, ms, range);
+    auto sets = matching_labels(s, *t, ms, range);
     if (!sets) return std::move(sets).error();
     std::set<std::string> names;
     for (const auto& ls : *sets)
@@ -153,7 +154,7 @@ result<std::vector<std::string>> shard::label_names(const matchers& ms, time_ran
   }
   auto names = s.index.names(*t);
   if (!names || unbounded(range)) return names;
-  auto reader = chunk_reader::open(*t, s.db);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<std::string> out;
@@ -173,7 +174,7 @@ result<std::vector<std::string>> shard::label_values(std::string_view name, cons
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   if (!ms.empty()) {
-    auto sets = matching_labels(s.index, s.db, *t, ms, range);
+    auto sets = matching_labels(s, *t, ms, range);
     if (!sets) return std::move(sets).error();
     std::set<std::string> values;
     for (const auto& ls : *sets)
@@ -182,7 +183,7 @@ result<std::vector<std::string>> shard::label_values(std::string_view name, cons
   }
   auto values = s.index.values(*t, name);
   if (!values || unbounded(range)) return values;
-  auto reader = chunk_reader::open(*t, s.db);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<std::string> out;

@@ -54,6 +54,8 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
   retention_progress p;
   if (policy.keeps_everything()) return p;
   if (s.group) return unavailable("retention: the open write group must be committed first");
+  if (from == 0) VIGIL_TRY(expire_cold(s, policy, now, p));
+  const auto cold = s.cold_now(); // taken before the txn: a series in it keeps its index entry
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
   auto fail = [&](status st) -> result<retention_progress> {
@@ -96,6 +98,7 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
     bool emptied = false;
     const std::uint64_t before = p.chunks_deleted;
     if (auto st = delete_old_chunks(*t, s.db, ref, now - keep, p, &emptied); !st) return fail(st);
+    if (emptied && cold->contains(ref)) emptied = false; // its older samples are in the cold tier
     if (s.rollups.enabled() && p.chunks_deleted > before)
       if (auto st = trim_rollups(*t, s.db, s.rollups, ref, emptied); !st) return fail(st);
     if (!emptied) continue;

@@ -228,7 +228,7 @@ result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, st
     }
     if (!at) return std::move(at).error();
   }
-  auto reader = chunk_reader::open(*t, s.db);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   auto budget = static_cast<std::int64_t>(std::max<std::size_t>(max_windows, 1));
   for (std::size_t i = 0; i < refs.size(); ++i) {
@@ -278,7 +278,7 @@ result<std::optional<std::vector<series>>> shard::select_rollup(const rollup_rea
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, req.ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   auto c = lmdb::cursor::open(*t, s.db.rollups);
   if (!c) return std::move(c).error();
