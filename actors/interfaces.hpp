@@ -72,7 +72,12 @@ using shard_actor = shard_reader_actor::extend<
   /// ref `from` at Unix ms `now`; answers (next ref or 0 when the pass is
   /// complete, windows written, reads served from rollups since open).
   /// Sent by the shard's retention actor after each retention pass.
-  caf::replies_to<atom::rollup, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>>;
+  caf::replies_to<atom::rollup, std::int64_t, std::uint64_t>::with<std::uint64_t, std::uint64_t, std::uint64_t>,
+  /// One bounded cold-tier step (store::shard::cold_step with the shard's
+  /// retention policy) at Unix ms `now`; answers (whether the pass goes on,
+  /// records moved, segments written). Sent by the shard's retention actor
+  /// after each retention (and rollup) pass.
+  caf::replies_to<atom::cold, std::int64_t>::with<bool, std::uint64_t, std::uint64_t>>;
 
 /// Where every shard lives right now: slot i holds shard i's handle, or a
 /// null handle while the shard is unavailable (crashed, peer unreachable).

@@ -23,6 +23,12 @@ std::string node_options::shard_dir(std::uint32_t id) const {
   return data_dir + buf;
 }
 
+std::string node_options::cold_dir(std::uint32_t id) const {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "/shard-%03u", id);
+  return cold.dir.empty() ? shard_dir(id) + "/cold" : cold.dir + buf;
+}
+
 namespace {
 
 using node_ptr = node_actor::stateful_pointer<node_state>;
@@ -51,6 +57,9 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   so.store.max_series_per_service = share(o.max_series_per_service);
   so.store.service_label = o.service_label;
   so.store.encryption = o.encryption;
+  so.store.cold = o.cold;
+  so.store.cold.dir = o.cold_dir(id);
+  so.store.cold.alt_dir = o.shard_dir(id) + "/cold"; // where restores put segments
   so.sync_interval = o.sync_interval;
   so.retention = o.retention;
   so.retention_interval = o.retention_interval;

@@ -41,6 +41,9 @@ struct node_options {
   /// What each shard's retention actor deletes, and how often it runs.
   store::retention_policy retention;
   std::chrono::milliseconds retention_interval{3'600'000};
+  /// The cold tier of every shard (storage.cold); cold.dir is the root
+  /// (empty: each shard's own directory), see cold_dir().
+  store::cold_options cold;
   /// Run shards on their own threads (production). Off under the test
   /// coordinator, which drives every actor itself.
   bool detached_shards = true;
@@ -56,6 +59,8 @@ struct node_options {
   bool is_local(std::uint32_t id) const;
   /// data_dir/shard-NNN
   std::string shard_dir(std::uint32_t id) const;
+  /// cold.dir/shard-NNN, or data_dir/shard-NNN/cold when cold.dir is empty
+  std::string cold_dir(std::uint32_t id) const;
 };
 
 struct node_state {

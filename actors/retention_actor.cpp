@@ -16,6 +16,36 @@ using retention_ptr = retention_actor::stateful_pointer<retention_state>;
 
 void pass_done(retention_ptr self) { self->delayed_send(self, self->state.opts.interval, atom::tick_v); }
 
+void cold_step(retention_ptr self) {
+  auto& st = self->state;
+  self->request(st.opts.shard, st.opts.step_timeout, atom::cold_v, st.pass_now)
+    .then(
+      [=](bool more, std::uint64_t records, std::uint64_t segments) {
+        auto& s = self->state;
+        s.cold_records += records;
+        s.cold_segments += segments;
+        if (more) return cold_step(self);
+        if (s.cold_segments > 0)
+          std::fprintf(stderr, "vigil: shard %u cold tier: moved %llu chunk records into %llu segments\n",
+                       s.opts.shard_id, static_cast<unsigned long long>(s.cold_records),
+                       static_cast<unsigned long long>(s.cold_segments));
+        pass_done(self);
+      },
+      [=](caf::error& err) {
+        std::fprintf(stderr, "vigil: shard %u cold-tier step failed: %s\n", self->state.opts.shard_id,
+                     to_status(err).to_string().c_str());
+        pass_done(self);
+      });
+}
+
+/// After the retention and rollup passes: the cold pass, if any.
+void passes_done(retention_ptr self) {
+  auto& s = self->state;
+  if (!s.opts.cold) return pass_done(self);
+  s.cold_records = s.cold_segments = 0;
+  cold_step(self);
+}
+
 void rollup_step(retention_ptr self, std::uint64_t from) {
   auto& st = self->state;
   self->request(st.opts.shard, st.opts.step_timeout, atom::rollup_v, st.pass_now, from)
@@ -29,12 +59,12 @@ void rollup_step(retention_ptr self, std::uint64_t from) {
                        s.opts.shard_id, static_cast<unsigned long long>(s.windows_written),
                        static_cast<unsigned long long>(reads));
         s.rollup_reads = reads;
-        pass_done(self);
+        passes_done(self);
       },
       [=](caf::error& err) {
         std::fprintf(stderr, "vigil: shard %u rollup step failed: %s\n", self->state.opts.shard_id,
                      to_status(err).to_string().c_str());
-        pass_done(self);
+        passes_done(self);
       });
 }
 
@@ -55,7 +85,7 @@ void step(retention_ptr self, std::uint64_t from) {
           s.windows_written = 0;
           return rollup_step(self, 0);
         }
-        pass_done(self);
+        passes_done(self);
       },
       [=](caf::error& err) {
         // The shard is busy or failing: try the whole pass again later.

@@ -3,7 +3,8 @@
 // series, each a request to the shard (which owns the LMDB environment), so
 // ingestion interleaves with deletions instead of waiting for a whole pass.
 // With downsampling on, each retention pass is followed by a rollup pass in
-// the same bounded steps (store::shard::rollup_step).
+// the same bounded steps (store::shard::rollup_step), and with a cold tier
+// by a cold pass (store::shard::cold_step).
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,8 @@ struct retention_actor_options {
   std::uint32_t shard_id = 0; ///< for log lines
   /// After each retention pass, a downsampling pass (atom::rollup steps).
   bool rollups = false;
+  /// Then a cold-tier pass (atom::cold steps).
+  bool cold = false;
 };
 
 struct retention_state {
@@ -31,6 +34,8 @@ struct retention_state {
   std::int64_t pass_now = 0;         ///< "now" of the running pass
   std::uint64_t windows_written = 0; ///< this rollup pass
   std::uint64_t rollup_reads = 0;    ///< reads served from rollups, as last reported
+  std::uint64_t cold_records = 0;    ///< this cold pass
+  std::uint64_t cold_segments = 0;
 };
 
 retention_actor::behavior_type retention_impl(retention_actor::stateful_pointer<retention_state> self,

@@ -186,13 +186,15 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
   auto interval = opts.sync_interval;
   auto now = opts.now_unix_ms;
   const bool rollups = opts.retention.rollups.enabled();
-  if (!opts.retention.keeps_everything() || rollups) {
+  const bool cold = opts.store.cold.after_ms > 0 && !opts.store.cold.dir.empty();
+  if (!opts.retention.keeps_everything() || rollups || cold) {
     retention_actor_options ro;
     ro.shard = self;
     ro.interval = opts.retention_interval;
     ro.now_unix_ms = opts.now_unix_ms;
     ro.shard_id = opts.id;
     ro.rollups = rollups;
+    ro.cold = cold;
     self->spawn<caf::linked>(retention_impl, std::move(ro));
   }
   auto policy = opts.retention;
@@ -252,6 +254,9 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       m.rollup_reads = s.rollup_reads;
       m.sealed_samples = s.sealed_samples;
       m.sealed_bytes = s.sealed_bytes;
+      m.cold_segments = s.cold_segments;
+      m.cold_bytes = s.cold_bytes;
+      m.cold_records_moved = s.cold_records_moved;
       return m;
     },
     [=](atom::tick, std::int64_t at, std::uint64_t from)
@@ -269,6 +274,12 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       auto r = self->state.store->rollup_step(at, from, step_series, store::defaults::rollup_step_windows);
       if (!r) return to_error(r.error());
       return {r->next, r->windows_written, self->state.store->stats().rollup_reads};
+    },
+    [=](atom::cold, std::int64_t at) -> caf::result<bool, std::uint64_t, std::uint64_t> {
+      self->state.commit_group();
+      auto r = self->state.store->cold_step(policy, at, step_series);
+      if (!r) return to_error(r.error());
+      return {r->more, r->records_moved, r->segments_written};
     },
     [=](atom::sync) {
       self->state.commit_group();

@@ -151,6 +151,13 @@ std::string render_storage_metrics(const std::vector<messages::shard_stats_msg>&
   per_shard("vigil_storage_chunks", "gauge", "Chunk records in the shard.", [](S s) { return s.chunks; });
   per_shard("vigil_storage_bytes", "gauge", "Bytes the shard's LMDB environment uses, by tier.",
             [](S s) { return s.bytes_on_disk; }, ",tier=\"hot\"");
+  for (const auto& s : shards) // the same metric, tier="cold": the shard's segment files
+    out += "vigil_storage_bytes{shard=\"" + std::to_string(s.shard_id) + "\",tier=\"cold\"} " +
+           std::to_string(s.cold_bytes) + "\n";
+  per_shard("vigil_storage_cold_segments", "gauge", "Segment files in the shard's cold tier.",
+            [](S s) { return s.cold_segments; });
+  per_shard("vigil_storage_cold_moved_records_total", "counter",
+            "Chunk records moved from LMDB into cold segments since start.", [](S s) { return s.cold_records_moved; });
   per_shard("vigil_storage_samples_appended_total", "counter", "Samples committed since start.",
             [](S s) { return s.samples_appended; });
   per_shard("vigil_storage_retention_deleted_chunks_total", "counter", "Chunks deleted by retention since start.",

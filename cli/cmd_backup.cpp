@@ -107,11 +107,11 @@ private:
 
 /// The data directory: --data-dir, else storage.data_dir of --config (or of
 /// the embedded defaults), as `vigil serve` resolves it.
-result<std::string> data_dir_of(const backup_flags& f) {
-  if (!f.data_dir.empty()) return f.data_dir;
+/// With storage.cold.dir, where the shards' cold segments are.
+result<std::pair<std::string, std::string>> data_dir_of(const backup_flags& f) {
   auto c = load_config_file(f.config_file);
   if (!c) return std::move(c).error();
-  return c->node.data_dir;
+  return std::pair{f.data_dir.empty() ? c->node.data_dir : f.data_dir, c->node.cold.dir};
 }
 
 std::int64_t now_ms() {
@@ -125,7 +125,7 @@ int cmd_backup(const backup_flags& f) {
   auto dir = data_dir_of(f);
   if (!dir) return fail("backup", dir.error().message());
   progress_printer printer("backup");
-  auto r = bk::create({*dir, f.to, VIGIL_VERSION, now_ms(), std::ref(printer)});
+  auto r = bk::create({dir->first, f.to, VIGIL_VERSION, now_ms(), std::ref(printer), dir->second});
   if (!r) return fail("backup", r.error().message());
   std::size_t reused = 0;
   for (const auto& e : r->envs) reused += e.reused_from.empty() ? 0 : 1;

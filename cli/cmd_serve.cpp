@@ -56,6 +56,8 @@ status check_shards(const node_options& o) {
     so.map_size = o.map_size;
     so.sync = o.sync;
     so.encryption = o.encryption;
+    so.cold = o.cold;
+    so.cold.dir = o.cold_dir(id);
     VIGIL_TRY(store::shard::check_encryption(so));
   }
   return status::ok();

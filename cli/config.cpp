@@ -176,6 +176,24 @@ status apply(const YAML::Node& root, vigil_config& c) {
     VIGIL_TRY(read(s, "storage", "map_size_gb", gb));
     if (gb > 0) c.node.map_size = gb << 30;
     VIGIL_TRY(read_duration(s, "storage", "out_of_order_window", c.node.out_of_order_window, true));
+    if (auto cold = s["cold"]; cold && !cold.IsNull()) {
+      if (!cold.IsMap()) return invalid_argument("storage.cold: expected a mapping {after, dir, every}");
+      for (const auto& kv : cold) {
+        const auto k = kv.first.as<std::string>();
+        if (k != "after" && k != "dir" && k != "every" && k != "max_segment_mb")
+          return invalid_argument("storage.cold." + k + ": unknown key (expected after, dir, every, max_segment_mb)");
+      }
+      std::chrono::milliseconds after{c.node.cold.after_ms}, every{c.node.cold.every_ms};
+      VIGIL_TRY(read_duration(cold, "storage.cold", "after", after, true));
+      VIGIL_TRY(read_duration(cold, "storage.cold", "every", every));
+      c.node.cold.after_ms = after.count();
+      c.node.cold.every_ms = every.count();
+      VIGIL_TRY(read(cold, "storage.cold", "dir", c.node.cold.dir));
+      std::uint64_t mb = c.node.cold.max_segment_bytes >> 20;
+      VIGIL_TRY(read(cold, "storage.cold", "max_segment_mb", mb));
+      if (mb == 0) return invalid_argument("storage.cold.max_segment_mb: must be at least 1");
+      c.node.cold.max_segment_bytes = mb << 20;
+    }
     if (auto e = s["encryption"]; e && !e.IsNull()) {
       if (!e.IsMap()) return invalid_argument("storage.encryption: expected a mapping {key_file: PATH}");
       for (const auto& kv : e)

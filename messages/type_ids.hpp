@@ -52,6 +52,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(vigil_messages, caf::first_custom_type_id)
   CAF_ADD_ATOM(vigil_messages, vigil::atom, read, "read")
   // Downsampling steps (store::shard::rollup_step).
   CAF_ADD_ATOM(vigil_messages, vigil::atom, rollup, "rollup")
+  // Cold-tier move steps (store::shard::cold_step).
+  CAF_ADD_ATOM(vigil_messages, vigil::atom, cold, "cold")
 
 CAF_END_TYPE_ID_BLOCK(vigil_messages)
 

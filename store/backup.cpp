@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/backup_io.hpp"
+#include "store/cold_tier.hpp"
 #include "store/lmdb.hpp"
 
 namespace vigil::store::backup {
@@ -134,6 +135,54 @@ result<digest> copy_env(const lmdb::env& e, const std::string& path, const bytes
     return copy_st;
   }
   return d;
+}
+
+status take_file(const previous_backup& prev, const file_entry& f, const std::string& out_dir, manifest& m);
+
+/// Where the cold segments of a shard live.
+struct cold_layout {
+  std::string data_dir;
+  std::string cold_dir; ///< storage.cold.dir; empty: each shard's own "cold" directory
+};
+
+/// Takes the cold segments registered in the copy of shard environment
+/// `name` (so exactly those of the copied snapshot) into the backup as
+/// `name`/cold/<segment>: segments are immutable, so one that an earlier
+/// backup holds with the same size is linked from there, the rest copied.
+status capture_cold(const std::string& name, const cold_layout& where, const previous_backup* prev,
+                    const std::string& out_dir, const progress_fn& f, manifest& m) {
+  auto names = registered_cold_segments(out_dir + "/" + name);
+  if (!names) return std::move(names).error();
+  if (names->empty()) return status::ok();
+  std::error_code ec;
+  fs::create_directories(out_dir + "/" + name + "/cold", ec);
+  if (ec) return io_error("create directory " + out_dir + "/" + name + "/cold: " + ec.message());
+  const std::string own = where.data_dir + "/" + name + "/cold";
+  const std::string primary = where.cold_dir.empty() ? own : where.cold_dir + "/" + name;
+  for (const auto& seg : *names) {
+    std::string src = primary + "/" + seg;
+    if (!fs::exists(src, ec)) src = own + "/" + seg;
+    const std::string rel = name + "/cold/" + seg;
+    const auto size = fs::file_size(src, ec);
+    if (ec)
+      return not_found("cold segment " + primary + "/" + seg +
+                       " is gone (retention deleted it during the backup?): run the backup again");
+    bool taken = false;
+    if (prev != nullptr)
+      for (const auto& pf : prev->m.files)
+        if (pf.path == rel && pf.size == size) {
+          taken = take_file(*prev, pf, out_dir, m).is_ok();
+          if (taken) report(f, phase::reuse, rel, size, size, true, prev->m.name);
+          break;
+        }
+    if (taken) continue;
+    report(f, phase::copy, rel, 0, size, false);
+    auto d = copy_file(src, out_dir + "/" + rel, [&](std::uint64_t n) { report(f, phase::copy, rel, n, size, false); });
+    if (!d) return std::move(d).error();
+    m.files.push_back({rel, d->size, d->sha256, {}});
+    report(f, phase::copy, rel, d->size, size, true);
+  }
+  return sync_dir(out_dir + "/" + name + "/cold");
 }
 
 status copy_into(planned_env& p, const std::string& out_dir, const progress_fn& f, manifest& m) {
@@ -266,7 +315,7 @@ result<std::vector<planned_env>> plan_all(const std::string& data_dir, const pre
 
 /// Copies or reuses every environment into `out_dir`; fills `m` and `r`.
 status capture_all(std::vector<planned_env>& plan, const previous_backup* prev, const std::string& out_dir,
-                   const progress_fn& f, manifest& m, backup_result& r) {
+                   const cold_layout& cold, const progress_fn& f, manifest& m, backup_result& r) {
   for (auto& p : plan) {
     bool reused = false;
     if (p.previous != nullptr) {
@@ -274,7 +323,10 @@ status capture_all(std::vector<planned_env>& plan, const previous_backup* prev, 
       if (!ok) return std::move(ok).error();
       reused = *ok;
     }
-    if (!reused) VIGIL_TRY(copy_into(p, out_dir, f, m));
+    if (!reused) {
+      VIGIL_TRY(copy_into(p, out_dir, f, m));
+      if (p.name.starts_with("shard-")) VIGIL_TRY(capture_cold(p.name, cold, prev, out_dir, f, m));
+    }
     std::uint64_t bytes = 0;
     for (const auto& file : m.files)
       if (file.path.starts_with(p.name + "/")) bytes += file.size;
@@ -319,7 +371,7 @@ result<backup_result> create(const backup_options& o) {
   const auto abs_data = fs::absolute(o.data_dir, ec).lexically_normal().string();
   manifest m{name, *created, o.vigil_version, 0, abs_data, {}, {}};
   backup_result r{name, o.to + "/" + name, {}, 0, 0, 0};
-  status st = capture_all(*plan, base, partial, o.on_progress, m, r);
+  status st = capture_all(*plan, base, partial, {o.data_dir, o.cold_dir}, o.on_progress, m, r);
   m.shards = r.shards;
   if (st.is_ok()) st = seal(o.to, partial, m);
   if (!st.is_ok()) {

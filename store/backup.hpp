@@ -10,6 +10,10 @@
 // backup may be in some shards' copies and not in others'. Nothing that was
 // committed before create() started is missing.
 //
+// Cold segments: those registered in each shard's copy (so exactly the
+// copied snapshot's) are copied too, or linked from an earlier backup that
+// holds them (they never change once written).
+//
 // Incrementality: an environment whose identity (last txn id, device, inode
 // and birth time of data.mdb) equals the one recorded in the newest earlier
 // backup in the same directory has not changed; its file is hard-linked from
@@ -60,6 +64,10 @@ struct backup_options {
   std::string vigil_version; ///< recorded in the manifest
   std::int64_t now_ms = 0;   ///< creation time (unix ms): names the backup (later if taken)
   progress_fn on_progress;   ///< may be empty
+  /// storage.cold.dir of the node (empty: each shard's segments are in its
+  /// own directory, shard-NNN/cold). Segments are backed up as
+  /// shard-NNN/cold/<file> and restored there.
+  std::string cold_dir = {};
 };
 
 struct env_result {

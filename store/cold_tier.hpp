@@ -63,6 +63,10 @@ private:
   std::vector<sample> a_, b_;
 };
 
+/// The file names of the segments registered in the shard environment in
+/// `env_dir` (opened read-only: for backups of a copied environment).
+result<std::vector<std::string>> registered_cold_segments(const std::string& env_dir);
+
 /// Merges `newer` into `older` (both ascending by t, unique t): the result is
 /// ascending with unique t, and at an equal t `newer`'s sample wins.
 void merge_prefer_newer(std::vector<sample>& older, const std::vector<sample>& newer, std::vector<sample>& scratch);

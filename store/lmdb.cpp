@@ -76,6 +76,9 @@ std::uint64_t env::used_bytes() const noexcept {
 result<env> env::open_read_only(const std::string& dir) {
   env e;
   if (int rc = mdb_env_create(&e.env_); rc != MDB_SUCCESS) return to_status(rc, "mdb_env_create");
+  // Named sub-databases can be read (a shard has at most 8).
+  if (int rc = mdb_env_set_maxdbs(e.env_, env_options{}.max_dbs); rc != MDB_SUCCESS)
+    return to_status(rc, "mdb_env_set_maxdbs");
   // No mdb_env_set_mapsize: LMDB then maps the size recorded by the writer.
   if (int rc = mdb_env_open(e.env_, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0644); rc != MDB_SUCCESS)
     return to_status(rc, "mdb_env_open " + dir);

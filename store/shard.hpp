@@ -47,6 +47,9 @@ struct cold_options {
   /// This shard's cold directory; empty: no cold tier (a shard whose
   /// registry names segments then refuses to open).
   std::string dir;
+  /// Also searched for registered segments not found in `dir` (a restore
+  /// puts segments into the shard's own "cold" directory); empty: none.
+  std::string alt_dir;
   /// Age after which chunks move (0: nothing moves; segments already
   /// written are still read and expire by retention).
   timestamp_ms after_ms = 0;

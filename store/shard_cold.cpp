@@ -64,6 +64,23 @@ result<std::vector<std::pair<std::uint64_t, std::string>>> read_registry(const l
 
 } // namespace
 
+result<std::vector<std::string>> registered_cold_segments(const std::string& env_dir) {
+  auto e = lmdb::env::open_read_only(env_dir);
+  if (!e) return std::move(e).error();
+  auto t = lmdb::txn::begin(*e, true);
+  if (!t) return std::move(t).error();
+  auto meta = t->open_dbi("meta", 0u);
+  if (!meta) {
+    if (meta.error().code() == errc::not_found) return std::vector<std::string>{};
+    return std::move(meta).error();
+  }
+  auto reg = read_registry(*t, *meta);
+  if (!reg) return std::move(reg).error();
+  std::vector<std::string> out;
+  for (auto& [seq, name] : *reg) out.push_back(std::move(name));
+  return out;
+}
+
 status load_cold(shard::impl& s, const cold_options& o) {
   s.cold = o;
   auto t = lmdb::txn::begin(s.env, true);
@@ -77,7 +94,10 @@ status load_cold(shard::impl& s, const cold_options& o) {
   auto set = std::make_shared<cold_set>();
   std::set<std::string> names;
   for (const auto& [seq, name] : *reg) {
-    auto seg = cold_segment::open(o.dir, name, s.crypt.get());
+    std::error_code ec;
+    const bool alt = !o.alt_dir.empty() && !std::filesystem::exists(o.dir + "/" + name, ec) &&
+                     std::filesystem::exists(o.alt_dir + "/" + name, ec);
+    auto seg = cold_segment::open(alt ? o.alt_dir : o.dir, name, s.crypt.get());
     if (!seg) return std::move(seg).error();
     if ((*seg)->seq() != seq) return corruption("cold segment " + (*seg)->path() + ": registered as another segment");
     set->segments.push_back(std::move(*seg));
@@ -85,11 +105,15 @@ status load_cold(shard::impl& s, const cold_options& o) {
     s.next_cold_seq = std::max(s.next_cold_seq, seq + 1);
   }
   s.publish_cold(std::move(set));
-  if (o.dir.empty()) return status::ok();
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(o.dir, ec)) {
-    const auto name = e.path().filename().string();
-    if (!names.contains(name) && name.starts_with("seg-")) std::filesystem::remove(e.path(), ec);
+  for (const auto& dir : {o.dir, o.alt_dir}) {
+    if (dir.empty()) continue;
+    std::error_code ec;
+    std::vector<std::filesystem::path> orphans;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      const auto name = e.path().filename().string();
+      if (!names.contains(name) && name.starts_with("seg-")) orphans.push_back(e.path());
+    }
+    for (const auto& p : orphans) std::filesystem::remove(p, ec);
   }
   return status::ok();
 }

@@ -50,6 +50,9 @@ inline shard_actor::behavior_type silent_shard(shard_actor::stateful_pointer<sil
     [=](atom::rollup, std::int64_t, std::uint64_t) -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t> {
       return {std::uint64_t{0}, std::uint64_t{0}, std::uint64_t{0}};
     },
+    [=](atom::cold, std::int64_t) -> caf::result<bool, std::uint64_t, std::uint64_t> {
+      return {false, std::uint64_t{0}, std::uint64_t{0}};
+    },
     [=](atom::eval, const messages::partial_request&) -> caf::result<messages::series_payload> { return hold(); },
     [=](atom::read, const messages::read_request&) -> caf::result<messages::read_answer> {
       auto p = self->make_response_promise<messages::read_answer>();

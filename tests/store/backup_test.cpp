@@ -98,7 +98,7 @@ struct data_fixture {
   bk::backup_result backup(std::int64_t now_ms, std::vector<bk::progress>* events = nullptr) const {
     bk::progress_fn f;
     if (events != nullptr) f = [events](const bk::progress& p) { events->push_back(p); };
-    auto r = bk::create({data, backups, "test", now_ms, f});
+    auto r = bk::create({data, backups, "test", now_ms, f, {}});
     BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
     return *r;
   }
@@ -365,7 +365,7 @@ BOOST_AUTO_TEST_CASE(refuses_a_second_backup_into_the_same_directory_at_once) {
   const int fd = ::open((f.backups + "/.lock").c_str(), O_RDWR | O_CLOEXEC);
   BOOST_REQUIRE(fd >= 0);
   BOOST_REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0); // as a running backup holds it
-  auto r = bk::create({f.data, f.backups, "test", t0_ms + 1000, {}});
+  auto r = bk::create({f.data, f.backups, "test", t0_ms + 1000, {}, {}});
   ::close(fd);
   BOOST_REQUIRE(!r.has_value());
   BOOST_TEST(r.error().code() == errc::unavailable);
@@ -375,9 +375,9 @@ BOOST_AUTO_TEST_CASE(refuses_a_second_backup_into_the_same_directory_at_once) {
 
 BOOST_AUTO_TEST_CASE(rejects_a_directory_without_shards_and_a_target_inside_the_data) {
   data_fixture f;
-  auto r = bk::create({f.root.str(), f.backups, "test", t0_ms, {}});
+  auto r = bk::create({f.root.str(), f.backups, "test", t0_ms, {}, {}});
   BOOST_TEST((!r.has_value() && r.error().code() == errc::invalid_argument));
-  r = bk::create({f.data, f.data + "/backups", "test", t0_ms, {}});
+  r = bk::create({f.data, f.data + "/backups", "test", t0_ms, {}, {}});
   BOOST_TEST((!r.has_value() && r.error().code() == errc::invalid_argument));
   auto got = f.restore(f.root.str() + "/nothing-here", f.root.str() + "/restored");
   BOOST_TEST((!got.has_value() && got.error().code() == errc::not_found));
