@@ -55,7 +55,7 @@ struct cold_options {
   timestamp_ms after_ms = 0;
   /// Move cutoffs (now - after) are rounded down to multiples of this, so a
   /// move pass runs (and writes a segment) at most once per `every_ms`.
-  timestamp_ms every_ms = 60 * 60 * 1000;
+  timestamp_ms every_ms = 24 * 60 * 60 * 1000;
   /// A segment being written is finished once it reaches this size; the
   /// pass continues in a new one.
   std::uint64_t max_segment_bytes = std::uint64_t{256} << 20;
