@@ -82,7 +82,18 @@ struct shard_options {
   /// rollup watermarks, so rolled windows they land in are rebuilt.
   rollup_config rollups = {};
   cold_options cold = {};
+  /// open() first rewrites data.mdb compacted (mdb_env_copy2 with
+  /// MDB_CP_COMPACT, fsynced, renamed over it) when the file is at least
+  /// this large and more than half of it is free pages, left by a cold move
+  /// or retention (LMDB reuses free pages but never shrinks its file). The
+  /// copy holds only live pages, so it costs about the live data's size.
+  /// 0: never.
+  std::uint64_t compact_min_bytes = std::uint64_t{64} << 20;
 };
+
+/// What open() does with compact_min_bytes (for tests): compacts the shard
+/// in opts.dir if sparse; a no-op for smaller files or no shard.
+status compact_if_sparse(const shard_options& opts, std::uint64_t min_bytes);
 
 struct shard_stats {
   std::uint64_t series = 0;          ///< series in the index

@@ -469,6 +469,35 @@ BOOST_AUTO_TEST_CASE(encrypted_shards_write_encrypted_segments) {
   BOOST_TEST(!shard::open(other).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(the_hot_file_shrinks_at_the_next_open) {
+  cold_fixture f;
+  fill(f, 12, 10);
+  const auto want = f.all();
+  f.move(t0 + 30 * day); // everything is older than the cutoff
+  BOOST_TEST(f.sh->stats().chunks == 0u);
+  f.close();
+  const auto file = fs::path(f.opts.dir) / "data.mdb";
+  const auto before = fs::file_size(file);
+  // Below the size threshold nothing happens; above it the file is rewritten.
+  BOOST_REQUIRE(compact_if_sparse(f.opts, before + 1).is_ok());
+  BOOST_TEST(fs::file_size(file) == before);
+  f.opts.compact_min_bytes = 1;
+  f.reopen();
+  const auto after = fs::file_size(file);
+  BOOST_TEST(after * 3 < before, "data.mdb " << before << " -> " << after << " bytes");
+  BOOST_TEST(!fs::exists(fs::path(f.opts.dir) / "compact.tmp"));
+  BOOST_TEST(f.all() == want);
+  // A dense file is left alone.
+  f.close();
+  BOOST_REQUIRE(compact_if_sparse(f.opts, 1).is_ok());
+  BOOST_TEST(fs::file_size(file) == after);
+  f.reopen();
+  write_batch b;
+  b.items.push_back({{{"__name__", "new"}}, ramp(t0 + 30 * day, 10, minute)});
+  f.append(b, t0 + 30 * day);
+  BOOST_TEST(f.select({eq("__name__", "new")}).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(no_cold_tier_configured_moves_nothing) {
   shard_fixture f(fsync_policy::never);
   write_batch b;
