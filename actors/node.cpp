@@ -58,6 +58,7 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   so.store.service_label = o.service_label;
   so.store.encryption = o.encryption;
   so.store.cold = o.cold;
+  so.store.compact_min_bytes = o.compact_min_bytes;
   so.store.cold.dir = o.cold_dir(id);
   so.store.cold.alt_dir = o.shard_dir(id) + "/cold"; // where restores put segments
   so.sync_interval = o.sync_interval;

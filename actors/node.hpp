@@ -44,6 +44,8 @@ struct node_options {
   /// The cold tier of every shard (storage.cold); cold.dir is the root
   /// (empty: each shard's own directory), see cold_dir().
   store::cold_options cold;
+  /// store::shard_options::compact_min_bytes (storage.compact_min_mb).
+  std::uint64_t compact_min_bytes = std::uint64_t{64} << 20;
   /// Run shards on their own threads (production). Off under the test
   /// coordinator, which drives every actor itself.
   bool detached_shards = true;

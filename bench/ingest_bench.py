@@ -34,6 +34,7 @@ Exit status 1 when a request failed or a system lost samples.
 Stdlib only.
 """
 import argparse
+import glob
 import json
 import math
 import os
@@ -442,6 +443,56 @@ def restart_all(procs, systems, desc, timeout=600):
             f"{s.r.get('restart_query_s', float('nan')):.2f} s: {s.r['restart_check']}")
 
 
+def vigil_metric_sum(base, name):
+    text = http(base + "/metrics", timeout=60).decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name + "{") or line.startswith(name + " "))
+
+
+def cold_phase(procs, s, desc, work, timeout=1800):
+    """vigil again, configured to move every chunk to the cold tier
+    (storage.cold.after 1s): waits until the moves are done, checks the
+    count, restarts it (the open compacts the emptied data.mdb files) timing
+    ready and a correct count, and measures the data directory."""
+    cfg = os.path.join(work, "vigil-cold.yaml")
+    with open(cfg, "w") as f:
+        f.write("query:\n  timeout: 120s\nlimits:\n  ingest_rate_per_service: 0\n"
+                "storage:\n  compact_min_mb: 1\n  cold: {after: 1s, every: 1s}\nretention:\n  interval: 1s\n")
+    argv = [a if a != s.argv[s.argv.index("--config") + 1] else cfg for a in s.argv]
+    t = (desc["end_ms"] + 500) / 1000
+    try:
+        s.proc = procs.start("vigil-cold", argv)
+        wait_http(s.base + s.ready, "vigil (cold)", s.proc, timeout=timeout)
+        t0, last, stable = time.time(), None, 0
+        while stable < 3 and time.time() - t0 < timeout:
+            time.sleep(1)
+            cur = (vigil_metric_sum(s.base, "vigil_storage_cold_moved_records_total"),
+                   vigil_metric_sum(s.base, "vigil_storage_chunks"))
+            stable = stable + 1 if cur == last and cur[0] > 0 else 0
+            last = cur
+        s.r["cold_move_s"] = time.time() - t0
+        s.r["cold_hot_chunks_left"] = last[1] if last else float("nan")
+        s.r["cold_check"] = "ok" if s.query('count({__name__=~".+"})', t) == desc["series"] else "COUNT WRONG"
+        procs.stop(s.proc, timeout=120)
+        t0 = time.time()
+        s.proc = procs.start("vigil-cold-restart", argv)
+        wait_http(s.base + s.ready, "vigil (cold restart)", s.proc, timeout=timeout)
+        s.r["cold_restart_ready_s"] = time.time() - t0
+        while s.query('count({__name__=~".+"})', t) != desc["series"] and time.time() - t0 < timeout:
+            time.sleep(0.05)
+        s.r["cold_restart_query_s"] = time.time() - t0
+        procs.stop(s.proc, timeout=120)
+        s.r["disk_cold"], _ = du(s.data)
+        s.r["disk_cold_segments"] = sum(du(d)[0] for d in glob.glob(os.path.join(s.data, "shard-*", "cold")))
+    except (OSError, RuntimeError, ValueError, KeyError) as e:
+        s.r["cold_check"] = f"COLD PHASE FAILED: {e}"
+        procs.stop(s.proc, timeout=120)
+    log(f"  vigil cold tier: moves done after {s.r.get('cold_move_s', float('nan')):.1f} s, "
+        f"{s.r.get('cold_hot_chunks_left', float('nan')):.0f} hot chunk records left; restart ready after "
+        f"{s.r.get('cold_restart_ready_s', float('nan')):.2f} s, every series after "
+        f"{s.r.get('cold_restart_query_s', float('nan')):.2f} s: {s.r.get('cold_check')}")
+
+
 # ---------------------------------------------------------------- report
 
 def ratio(a, b):
@@ -510,6 +561,13 @@ def print_table(systems, desc, sender_cpu, all_ok):
         f"{s.name} " + " ".join(f"{x / 1e3:,.0f}" for x in s.r["part_rate"]) for s in systems))
     print("settle after each turn, s: " + "; ".join(
         f"{s.name} " + " ".join(str(x) for x in s.r["settle_s"]) for s in systems))
+    if "disk_cold" in vr:
+        vm_disk = vals["victoriametrics"]["disk"]
+        print(f"vigil with every sample in the cold tier (storage.cold.after 1s; data.mdb compacted at the restart): "
+              f"{vr['disk_cold'] / n:.2f} B/sample, of which segments {vr['disk_cold_segments'] / n:.2f}; "
+              f"vigil/VM {ratio(vr['disk_cold'] / n, vm_disk):.2f}x; moved in {vr.get('cold_move_s', nan):.0f} s; "
+              f"restart ready {vr.get('cold_restart_ready_s', nan):.2f} s, correct count after "
+              f"{vr.get('cold_restart_query_s', nan):.2f} s ({vr.get('cold_check')})")
     vm = vals["victoriametrics"]
     vp = by["vigil"].r.get("paced", {})
     t = [("ingest >= 1.5x VM", ratio(v["rate"], vm["rate"]) >= 1.5, f"{ratio(v['rate'], vm['rate']):.2f}x"),
@@ -550,6 +608,8 @@ def run(a, scale, work, procs):
     flush_and_measure(procs, systems, a)
     log("restart: each system in turn on its data, timed to ready and to a correct count()")
     restart_all(procs, systems, desc)
+    log("cold tier: vigil moves every chunk into cold segments (storage.cold.after 1s), then restarts")
+    cold_phase(procs, next(s for s in systems if s.name == "vigil"), desc, work)
     print_table(systems, desc, sender_cpu, ok)
     if a.json:
         with open(a.json, "w") as f:

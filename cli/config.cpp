@@ -176,6 +176,9 @@ status apply(const YAML::Node& root, vigil_config& c) {
     VIGIL_TRY(read(s, "storage", "map_size_gb", gb));
     if (gb > 0) c.node.map_size = gb << 30;
     VIGIL_TRY(read_duration(s, "storage", "out_of_order_window", c.node.out_of_order_window, true));
+    std::uint64_t compact_mb = c.node.compact_min_bytes >> 20;
+    VIGIL_TRY(read(s, "storage", "compact_min_mb", compact_mb));
+    c.node.compact_min_bytes = compact_mb << 20;
     if (auto cold = s["cold"]; cold && !cold.IsNull()) {
       if (!cold.IsMap()) return invalid_argument("storage.cold: expected a mapping {after, dir, every}");
       for (const auto& kv : cold) {

@@ -157,6 +157,12 @@ status expire_cold(shard::impl& s, const retention_policy& policy, timestamp_ms 
   for (const auto& seg : set->segments)
     if (std::find(doomed.begin(), doomed.end(), seg) == doomed.end()) next->segments.push_back(seg);
   s.publish_cold(std::move(next));
+  if (s.rollups.enabled())
+    for (const auto& seg : doomed)
+      for (std::uint64_t i = 0; i < seg->series(); ++i) {
+        auto [it, fresh] = s.cold_trim.try_emplace(seg->at(i).ref, seg->max_t() + 1);
+        if (!fresh) it->second = std::max(it->second, seg->max_t() + 1);
+      }
   std::error_code ec;
   for (const auto& seg : doomed) { // readers holding the old set keep their mappings
     std::filesystem::remove(seg->path(), ec);

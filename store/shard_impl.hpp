@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "store/cold_tier.hpp"
@@ -83,6 +84,9 @@ struct shard::impl {
   std::unique_ptr<cold_pass> pass;
   std::uint64_t cold_records_moved = 0;
   std::map<std::uint64_t, timestamp_ms> cold_keep; ///< longest retention of each segment's series (by seq)
+  /// Series of expired segments whose rollup windows up to this time go at
+  /// their next retention step.
+  std::unordered_map<series_ref, timestamp_ms> cold_trim;
   std::shared_ptr<const cold_set> cold_now() const {
     std::lock_guard<std::mutex> l(cold_mu);
     return cold_segments;

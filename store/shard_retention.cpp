@@ -101,6 +101,13 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
     if (emptied && cold->contains(ref)) emptied = false; // its older samples are in the cold tier
     if (s.rollups.enabled() && p.chunks_deleted > before)
       if (auto st = trim_rollups(*t, s.db, s.rollups, ref, emptied); !st) return fail(st);
+    // Windows of data that left with an expired cold segment (no chunk
+    // deletion tells of those): up to the end of the segment's data.
+    if (auto it = s.cold_trim.find(ref); it != s.cold_trim.end()) {
+      if (s.rollups.enabled() && !emptied)
+        if (auto st = trim_rollups_before(*t, s.db, s.rollups, ref, it->second); !st) return fail(st);
+      s.cold_trim.erase(it);
+    }
     if (!emptied) continue;
     if (auto st = s.index.remove(*t, ref, ls); !st) return fail(st);
     s.hd.forget(ls);

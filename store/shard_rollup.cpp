@@ -183,6 +183,17 @@ status lower_rollup_marks(lmdb::txn& t, const schema& db, const rollup_config& c
   return status::ok();
 }
 
+status trim_rollups_before(lmdb::txn& t, const schema& db, const rollup_config& cfg, series_ref ref,
+                           timestamp_ms cutoff) {
+  for (const auto& r : cfg.resolutions) {
+    const timestamp_ms res = r.resolution_ms;
+    // Windows [ws, ws + res) with ws + res <= cutoff, i.e. ws < floor(cutoff) - res + res.
+    VIGIL_TRY(delete_rollups(t, db, ref, make_rollup_key(ref, res, std::numeric_limits<timestamp_ms>::min()),
+                             make_rollup_key(ref, res, rollup_floor(cutoff, res))));
+  }
+  return status::ok();
+}
+
 status trim_rollups(lmdb::txn& t, const schema& db, const rollup_config& cfg, series_ref ref, bool emptied) {
   if (emptied) return delete_rollups(t, db, ref, make_rollup_mark_key(ref, 0), {});
   auto first = first_chunk_start(t, db, ref);

@@ -21,4 +21,10 @@ status lower_rollup_marks(lmdb::txn& t, const schema& db, const rollup_config& c
 /// raw samples left (`emptied`: the series is gone, so are all its rollups).
 status trim_rollups(lmdb::txn& t, const schema& db, const rollup_config& cfg, series_ref ref, bool emptied);
 
+/// Deletes the windows of `ref` that end at or before `cutoff` (the series'
+/// retention boundary), whatever raw samples are left: how rollups of data
+/// that left with an expired cold segment go (store/FORMAT.md §8).
+status trim_rollups_before(lmdb::txn& t, const schema& db, const rollup_config& cfg, series_ref ref,
+                           timestamp_ms cutoff);
+
 } // namespace vigil::store

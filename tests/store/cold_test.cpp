@@ -410,6 +410,29 @@ BOOST_AUTO_TEST_CASE(retention_deletes_segments_by_class) {
   BOOST_TEST(f.select({eq("tier", "critical")}, {t0, t0 + day}).size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(expired_segments_take_their_rollups_along) {
+  cold_fixture f;
+  f.opts.rollups.resolutions.push_back({hour, day}); // 1 h windows after a day
+  f.reopen();
+  f.policy.default_keep_ms = 5 * day;
+  fill(f, 4, 4);
+  for (series_ref from = 0;;) { // roll up everything older than a day
+    auto r = f.sh->rollup_step(t0 + 4 * day, from, 100, 100'000);
+    BOOST_REQUIRE(r.has_value());
+    if ((from = r->next) == 0) break;
+  }
+  const auto rolled = f.sh->stats().rollup_records;
+  BOOST_REQUIRE(rolled > 4u * 24u); // windows of days 0-2 and a watermark per series
+  BOOST_TEST(f.move(t0 + 4 * day).segments_written == 1u); // days 0-1
+  BOOST_TEST(f.enforce(t0 + 4 * day).segments_deleted == 0u);
+  BOOST_TEST(f.sh->stats().rollup_records == rolled);
+  // Day 7: the segment (days 0-1, newest sample at 2d - 1 min) expires, and
+  // with it every window that ends by then: days 0-1 but their last hour.
+  BOOST_TEST(f.enforce(t0 + 7 * day + hour).segments_deleted == 1u);
+  BOOST_TEST(f.sh->stats().rollup_records == rolled - 4u * 47u);
+  BOOST_TEST(f.select({re("__name__", ".+")}, {t0, t0 + 2 * day - 1}).empty());
+}
+
 BOOST_AUTO_TEST_CASE(crashes_leave_no_orphans_and_missing_segments_stop_the_open) {
   cold_fixture f;
   fill(f, 4, 4);
