@@ -59,6 +59,9 @@ SCALES = {
     # (+ one part of steps / parts scrapes at half vigil's peak rate, run_parts)
     "small": dict(hosts=96, steps=160, parts=4),    # 20,352 series, 3.26 M samples (+ 0.81 M)
     "large": dict(hosts=960, steps=256, parts=5),   # 203,520 series, 52.1 M samples (+ 10.4 M)
+    # Longer series (5 h of scrapes): the index matters less per sample, as for
+    # series that live for days.
+    "long": dict(hosts=24, steps=1200, parts=4),    # 5,088 series, 6.1 M samples (+ 1.5 M)
 }
 
 
