@@ -43,6 +43,8 @@ class value_encoder {
 public:
   /// Appends the value section of `v` (n >= 1 values) to `out`.
   void encode(std::span<const double> v, std::vector<std::uint8_t>& out);
+  /// Integer sections in dense mode (intseq_encoder::set_dense).
+  void set_dense(bool on) noexcept { ints_.set_dense(on); }
 
   value_mode last_mode() const noexcept { return mode_; }
   unsigned last_digits() const noexcept { return digits_; }

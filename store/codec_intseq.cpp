@@ -17,6 +17,8 @@ namespace {
 constexpr std::uint8_t order_mask = 0x03;
 constexpr std::uint8_t has_gcd = 0x04;
 constexpr std::uint8_t has_exceptions = 0x08;
+constexpr std::uint8_t radix_packed = 0x10;
+constexpr std::uint64_t max_radix = std::uint64_t{1} << 32;
 
 unsigned bit_len(std::uint64_t v) noexcept { return 64u - static_cast<unsigned>(std::countl_zero(v)); }
 unsigned varint_len(std::uint64_t v) noexcept { return v == 0 ? 1 : (bit_len(v) + 6) / 7; }
@@ -86,7 +88,29 @@ std::uint64_t sampled_median(const std::vector<std::uint64_t>& y) noexcept {
   return static_cast<std::uint64_t>(s[k / 2]);
 }
 
+/// floor(n / r) for n, r < 2^32 (r >= 2): n * ceil(2^64 / r) >> 64 is exact
+/// for such n (Granlund-Montgomery), a multiply instead of a division.
+struct fast_div {
+  std::uint64_t r, m;
+  explicit fast_div(std::uint64_t rr) noexcept : r(rr), m(~std::uint64_t{0} / rr + 1) {}
+  std::uint64_t quot(std::uint64_t n) const noexcept {
+    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(n) * m) >> 64);
+  }
+};
+
 } // namespace
+
+radix_group radix_grouping(std::uint64_t r) noexcept {
+  radix_group g;
+  if (r < 2 || r > max_radix) return g;
+  std::uint64_t p = r; // r^k
+  while (p <= max_radix / r) {
+    p *= r;
+    ++g.k;
+  }
+  g.bits = bit_len(p - 1);
+  return g;
+}
 
 // ---- encoder ----------------------------------------------------------------
 
@@ -166,20 +190,44 @@ void intseq_encoder::write(const std::vector<std::uint64_t>& y, const candidate&
   const unsigned width = c.width;
   const std::uint64_t base = c.base;
   const auto fits = [width](std::uint64_t s) { return width >= 64 || s < (std::uint64_t{1} << width); };
-  std::uint8_t mode = c.order;
-  if (g > 1) mode |= has_gcd;
-  if (c.exceptions > 0) mode |= has_exceptions;
-  out.push_back(mode);
-  if (c.order != 1) append_varint(out, c.slope);
-  if (g > 1) append_uvarint(out, g);
-  out.push_back(static_cast<std::uint8_t>(width));
-  append_varint(out, as_signed(base));
   slots_.resize(m);
+  std::uint64_t top = 0; // the largest inlier slot
   for (std::size_t i = 0; i < m; ++i) {
     const std::uint64_t s = y[i] - base;
     slots_[i] = fits(s) ? s : 0; // an exception's slot is 0
+    top = std::max(top, slots_[i]);
   }
-  pack_lsb(slots_, width, out);
+  // Dense: radix packing when it takes fewer bytes than w bits a slot.
+  radix_group rg;
+  if (dense_ && width < 32 && top + 1 >= 3) {
+    rg = radix_grouping(top + 1);
+    const std::uint64_t groups = (m + rg.k - 1) / rg.k;
+    if (rg.k < 2 || (groups * rg.bits + 7) / 8 + varint_len(top + 1) >= (m * width + 7) / 8 + 1) rg = {};
+  }
+  std::uint8_t mode = c.order;
+  if (g > 1) mode |= has_gcd;
+  if (c.exceptions > 0) mode |= has_exceptions;
+  if (rg.k >= 2) mode |= radix_packed;
+  out.push_back(mode);
+  if (c.order != 1) append_varint(out, c.slope);
+  if (g > 1) append_uvarint(out, g);
+  if (rg.k >= 2) append_uvarint(out, top + 1);
+  else out.push_back(static_cast<std::uint8_t>(width));
+  append_varint(out, as_signed(base));
+  if (rg.k >= 2) {
+    // Groups of k slots as numbers in base r, first slot least significant.
+    const std::uint64_t r = top + 1, groups = (m + rg.k - 1) / rg.k;
+    for (std::uint64_t gi = 0; gi < groups; ++gi) {
+      std::uint64_t v = 0;
+      const std::size_t lo = gi * rg.k, hi = std::min<std::size_t>(m, lo + rg.k);
+      for (std::size_t i = hi; i-- > lo;) v = v * r + slots_[i];
+      slots_[gi] = v; // gi <= lo: slots not yet read are untouched
+    }
+    slots_.resize(groups);
+    pack_lsb(slots_, rg.bits, out);
+  } else {
+    pack_lsb(slots_, width, out);
+  }
   if (c.exceptions > 0) {
     append_uvarint(out, c.exceptions);
     std::size_t next = 0; // index after the previous exception
@@ -191,7 +239,8 @@ void intseq_encoder::write(const std::vector<std::uint64_t>& y, const candidate&
       next = i + 1;
     }
   }
-  last_ = {c.order, static_cast<std::uint8_t>(width), g, c.slope, c.exceptions};
+  last_ = {c.order, static_cast<std::uint8_t>(rg.k >= 2 ? rg.bits : width), g, c.slope, c.exceptions,
+           rg.k >= 2 ? top + 1 : 0};
 }
 
 void intseq_encoder::encode(std::span<const std::uint64_t> x, std::vector<std::uint8_t>& out) {
@@ -279,7 +328,7 @@ const char* intseq_decode(std::span<const std::uint8_t> in, std::size_t* pos, st
   if (*pos >= in.size()) return "truncated sequence header";
   const std::uint8_t mode = in[(*pos)++];
   const unsigned order = mode & order_mask;
-  if (order == 3 || (mode & 0xf0) != 0) return "unknown sequence mode";
+  if (order == 3 || (mode & 0xe0) != 0) return "unknown sequence mode";
   std::uint64_t slope = 0, g = 1;
   if (order != 1) {
     if (!read_uvarint(in, pos, &u)) return "truncated slope";
@@ -289,16 +338,44 @@ const char* intseq_decode(std::span<const std::uint8_t> in, std::size_t* pos, st
     if (!read_uvarint(in, pos, &g)) return "truncated common factor";
     if (g < 2) return "bad common factor";
   }
-  if (*pos >= in.size()) return "truncated sequence header";
-  const unsigned w = in[(*pos)++];
-  if (w > 64) return "bit width over 64";
+  unsigned w = 0;
+  std::uint64_t radix = 0;
+  radix_group rg;
+  if ((mode & radix_packed) != 0) {
+    if (!read_uvarint(in, pos, &radix)) return "truncated radix";
+    rg = radix_grouping(radix);
+    if (rg.k < 2) return "bad radix";
+    w = rg.bits;
+  } else {
+    if (*pos >= in.size()) return "truncated sequence header";
+    w = in[(*pos)++];
+    if (w > 64) return "bit width over 64";
+  }
   if (!read_uvarint(in, pos, &u)) return "truncated base";
   const auto base = static_cast<std::uint64_t>(zigzag_decode(u));
-  const std::size_t nbytes = (m * w + 7) / 8;
+  const std::size_t packed = rg.k >= 2 ? (m + rg.k - 1) / rg.k : m; // groups or slots
+  const std::size_t nbytes = (packed * w + 7) / 8;
   if (in.size() - *pos < nbytes) return "truncated packed values";
   std::uint64_t* s = out + 1;
-  unpack_lsb(in.data() + *pos, nbytes, m, w, s);
+  unpack_lsb(in.data() + *pos, nbytes, packed, w, s);
   *pos += nbytes;
+  if (rg.k >= 2) {
+    // Expand the groups in place, last first: group g's digits go to
+    // s[g*k, g*k+k), at or after index g, so no group is overwritten
+    // before it is read.
+    const fast_div div(radix);
+    for (std::size_t gi = packed; gi-- > 0;) {
+      std::uint64_t v = s[gi];
+      const std::size_t lo = gi * rg.k, hi = std::min<std::size_t>(m, lo + rg.k);
+      if (v >= max_radix) return "bad radix group";
+      for (std::size_t i = lo; i < hi; ++i) {
+        const std::uint64_t q = div.quot(v);
+        s[i] = v - q * radix;
+        v = q;
+      }
+      if (v != 0) return "bad radix group";
+    }
+  }
   if ((mode & has_exceptions) != 0) {
     std::uint64_t e = 0;
     if (!read_uvarint(in, pos, &e)) return "truncated exceptions";

@@ -116,7 +116,7 @@ std::uint64_t cold_segment_writer::bytes() const noexcept { return file_off_ + r
 status cold_segment_writer::flush_block() {
   if (raw_.empty()) return status::ok();
   frame_.clear();
-  compress(raw_, frame_);
+  compress(raw_, frame_, cold_lz4hc_level);
   const auto index = static_cast<std::uint32_t>(blocks_.size());
   std::span<const std::uint8_t> stored = frame_;
   if (crypt_) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <lz4.h>
+#include <lz4hc.h>
 
 #include "store/varint.hpp"
 
@@ -22,6 +23,10 @@ void append_raw_frame(std::span<const std::uint8_t> in, std::vector<std::uint8_t
 } // namespace
 
 compress_method compress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
+  return compress(in, out, 0);
+}
+
+compress_method compress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out, int hc_level) {
   assert(in.size() <= compress_max_raw_bytes);
   if (in.size() < compress_min_bytes) {
     append_raw_frame(in, out);
@@ -36,9 +41,10 @@ compress_method compress(std::span<const std::uint8_t> in, std::vector<std::uint
   // the longest one and slide the payload back afterwards.
   const std::size_t len_at = out.size();
   out.resize(len_at + max_varint_bytes + static_cast<std::size_t>(bound));
-  const int n = LZ4_compress_default(reinterpret_cast<const char*>(in.data()),
-                                     reinterpret_cast<char*>(out.data() + len_at + max_varint_bytes), src,
-                                     bound);
+  const auto* from = reinterpret_cast<const char*>(in.data());
+  auto* to = reinterpret_cast<char*>(out.data() + len_at + max_varint_bytes);
+  const int n = hc_level > 0 ? LZ4_compress_HC(from, to, src, bound, hc_level)
+                             : LZ4_compress_default(from, to, src, bound);
   if (n <= 0 || static_cast<std::size_t>(n) >= in.size()) {
     out.resize(start);
     append_raw_frame(in, out);

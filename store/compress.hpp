@@ -31,6 +31,12 @@ inline constexpr std::uint64_t compress_max_raw_bytes = std::uint64_t{1} << 30;
 /// @pre in.size() <= compress_max_raw_bytes
 compress_method compress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out);
 
+/// compress() with lz4's high-compression match finder at `hc_level`
+/// (LZ4HC, 1-12; 0: the fast compressor): the same frame and block format,
+/// so decompress() reads either; smaller, several times slower to write,
+/// as fast to read. For data written once and kept (cold segments).
+compress_method compress(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out, int hc_level);
+
 /// Decodes the frame at the start of `in`, appending the raw bytes to `out`.
 /// Returns the number of bytes of `in` the frame occupied, or corruption when
 /// the frame is truncated, its method unknown, or lz4 rejects it (on error

@@ -55,6 +55,13 @@ public:
   /// @pre 1 <= samples.size() <= packed_block_max_samples, t strictly ascending.
   void append_block(std::span<const sample> samples, std::vector<std::uint8_t>& out);
 
+  /// Dense mode: radix-packed integer sequences where they are smaller
+  /// (intseq_encoder::set_dense); for the cold tier.
+  void set_dense(bool on) noexcept {
+    times_.set_dense(on);
+    values_.set_dense(on);
+  }
+
   /// What the last block chose (for tests and benchmarks).
   const intseq_choice& last_times() const noexcept { return times_.last(); }
   const value_encoder& last_values() const noexcept { return values_; }

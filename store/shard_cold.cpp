@@ -190,6 +190,7 @@ status copy_step(shard::impl& s, cold_pass& ps, const retention_policy& policy, 
   std::vector<cold_record> recs;
   std::vector<std::uint8_t> payload;
   packed_encoder enc;
+  enc.set_dense(true); // cold data is read rarely: the denser, slower-to-decode packing
   std::size_t visited = 0;
   auto at = series_c->seek(make_ref_key(ps.next_ref));
   for (; at && *at && visited < std::max<std::size_t>(max_series, 1); at = series_c->move(MDB_NEXT), ++visited) {

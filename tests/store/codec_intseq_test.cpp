@@ -12,8 +12,10 @@ namespace {
 
 constexpr std::uint64_t i64_min = std::uint64_t{1} << 63;
 
-std::vector<std::uint8_t> encode(const std::vector<std::uint64_t>& x, intseq_choice* choice = nullptr) {
+std::vector<std::uint8_t> encode(const std::vector<std::uint64_t>& x, intseq_choice* choice = nullptr,
+                                 bool dense = false) {
   intseq_encoder enc;
+  enc.set_dense(dense);
   std::vector<std::uint8_t> out;
   enc.encode(x, out);
   if (choice) *choice = enc.last();
@@ -154,6 +156,83 @@ BOOST_AUTO_TEST_CASE(malformed_bytes_are_reported_never_read_past) {
   pos = 0;
   const std::vector<std::uint8_t> mode{0x02, 0x13, 0x00, 0x00}; // order 3
   BOOST_TEST(intseq_decode(mode, &pos, 5, out.data()) != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(dense_mode_round_trips_and_radix_packs_jitter) {
+  std::mt19937_64 rng(25);
+  for (int kind = 0; kind < 10; ++kind)
+    for (std::size_t n : {1u, 2u, 3u, 7u, 8u, 9u, 15u, 119u, 240u, 1024u, 4096u}) {
+      const auto x = shape(rng, kind, n);
+      BOOST_TEST_CONTEXT("kind " << kind << " n " << n) {
+        BOOST_TEST(decode(encode(x, nullptr, true), n) == x);
+      }
+    }
+  // Values spread over r = 3 .. 2^20 (r not a power of two), with every
+  // digit value present and a few exceptions.
+  for (std::uint64_t r : {3u, 5u, 6u, 20u, 39u, 100u, 1000u, 65'535u, 65'537u, 1'000'003u}) {
+    for (std::size_t n : {2u, 50u, 1025u}) {
+      std::vector<std::uint64_t> x(n);
+      for (std::size_t i = 0; i < n; ++i) x[i] = 5000 + (i % 7 == 3 ? r - 1 : rng() % r);
+      if (n > 100) x[n / 2] = 1u << 30; // an exception
+      intseq_choice c;
+      const auto bytes = encode(x, &c, true);
+      BOOST_TEST_CONTEXT("r " << r << " n " << n) {
+        BOOST_TEST(decode(bytes, n) == x);
+        if (n > 100 && r <= 100) BOOST_TEST(c.radix != 0u); // above, r^k rounds up to about whole bits
+      }
+    }
+  }
+  // The ingest benchmark's timestamps: 15 s grid, 0-19 ms of jitter. Radix
+  // 20 (or less) in groups of 7: 31 bits for 7 values instead of 35.
+  std::vector<std::uint64_t> t(1024);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = 1'700'000'000'000 + i * 15000 + rng() % 20;
+  intseq_choice plain, dense;
+  const auto a = encode(t, &plain), b = encode(t, &dense, true);
+  BOOST_TEST(plain.radix == 0u);
+  BOOST_TEST(plain.width == 5u);
+  BOOST_TEST(dense.radix <= 20u);
+  BOOST_TEST(dense.radix >= 17u);
+  BOOST_TEST(b.size() * 100 < a.size() * 90, b.size() << " vs " << a.size() << " bytes");
+  BOOST_TEST(decode(b, t.size()) == t);
+  // Radix grouping: the most digits with r^k <= 2^32.
+  BOOST_TEST(radix_grouping(20).k == 7u);
+  BOOST_TEST(radix_grouping(20).bits == 31u);
+  BOOST_TEST(radix_grouping(3).k == 20u);
+  BOOST_TEST(radix_grouping(65'536).k == 2u);
+  BOOST_TEST(radix_grouping(65'537).k == 1u);
+  BOOST_TEST(radix_grouping(1).k == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_dense_bytes_are_reported_never_read_past) {
+  std::mt19937_64 rng(26);
+  std::size_t rejected = 0, total = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const std::size_t n = 1 + rng() % 200;
+    std::vector<std::uint64_t> x(n);
+    for (auto& v : x) v = 1000 + rng() % (3 + round % 50);
+    auto bytes = encode(x, nullptr, true);
+    if (round % 2 == 0) bytes.resize(rng() % bytes.size());
+    else bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    std::vector<std::uint64_t> out(n);
+    std::size_t pos = 0;
+    const char* e = intseq_decode(bytes, &pos, n, out.data());
+    if (e != nullptr) ++rejected;
+    else BOOST_REQUIRE(pos <= bytes.size());
+    ++total;
+  }
+  BOOST_TEST(rejected > total / 3);
+  std::vector<std::uint64_t> out(5);
+  std::size_t pos = 0;
+  // x0 = 1, mode radix + order 1, radix 1 (invalid), base 0, ...
+  const std::vector<std::uint8_t> r1{0x02, 0x11, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00};
+  BOOST_TEST(intseq_decode(r1, &pos, 5, out.data()) != nullptr);
+  pos = 0; // radix 3 (4 slots in one group of 20 digits: 32 bits), group value 3^4 = 81: digits past the 4th
+  const std::vector<std::uint8_t> big{0x02, 0x11, 0x03, 0x00, 81, 0x00, 0x00, 0x00};
+  BOOST_TEST(intseq_decode(big, &pos, 5, out.data()) != nullptr);
+  pos = 0; // the same with 80 = 2222 in base 3: valid
+  const std::vector<std::uint8_t> ok{0x02, 0x11, 0x03, 0x00, 80, 0x00, 0x00, 0x00};
+  BOOST_REQUIRE(intseq_decode(ok, &pos, 5, out.data()) == nullptr);
+  BOOST_TEST(out[4] == 1u + 8u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
