@@ -34,7 +34,7 @@ def writer(node, state, stop):
 def stored(node, state):
     end = (state["base"] + state["next"] * 1000) / 1000 + 1
     r = request(node.url + "/api/v1/query?" + urllib.parse.urlencode(
-        {"query": "kill_test[1h]", "time": str(end)}))
+        {"query": "kill_test[1d]", "time": str(end)}))  # every batch (one a second; an hour is too short)
     assert r.status == 200, r.body
     out = {}
     for s in r.json()["data"]["result"]:
