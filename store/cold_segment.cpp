@@ -128,7 +128,14 @@ status cold_segment_writer::flush_block() {
   blocks_.push_back({file_off_, static_cast<std::uint32_t>(stored.size()), static_cast<std::uint32_t>(raw_.size()),
                      crc(stored)});
   raw_.clear();
-  return write_all(stored);
+  VIGIL_TRY(write_all(stored));
+  // Flush as we go, so that finish()'s fsync (inside one step of the shard's
+  // owner, which holds up its writes) has little left to do.
+  if (file_off_ - synced_ >= cold_sync_bytes) {
+    if (::fdatasync(fd_) != 0) return errno_status("fdatasync", tmp_);
+    synced_ = file_off_;
+  }
+  return status::ok();
 }
 
 status cold_segment_writer::add(series_ref ref, std::span<const cold_record> records) {

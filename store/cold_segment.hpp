@@ -33,6 +33,8 @@ namespace vigil::store {
 /// (on the ingest benchmark's data 256 KiB blocks are 2.4 % smaller than
 /// 64 KiB ones), at the cost of decompressing more to read one series.
 inline constexpr std::size_t cold_block_bytes = 256 * 1024;
+/// A segment being written is fdatasync'ed every this many bytes.
+inline constexpr std::uint64_t cold_sync_bytes = std::uint64_t{8} << 20;
 /// LZ4HC level of cold blocks (written once; lz4's reader either way).
 inline constexpr int cold_lz4hc_level = 9;
 /// Bytes of the fixed header and trailer.
@@ -108,6 +110,7 @@ private:
   int fd_ = -1;
   bool finished_ = false;
   std::uint64_t file_off_ = 0;
+  std::uint64_t synced_ = 0; ///< file_off_ at the last fdatasync
   std::vector<std::uint8_t> raw_, frame_, stored_;
   std::vector<entry> entries_;
   std::vector<block_entry> blocks_;
