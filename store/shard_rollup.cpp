@@ -239,6 +239,7 @@ result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, st
     }
     if (!at) return std::move(at).error();
   }
+  { // the reader's cursor is closed before the commit (LMDB frees a write txn's cursors when it ends)
   auto reader = chunk_reader::open(*t, s.db, s.cold_now());
   if (!reader) return std::move(reader).error();
   auto budget = static_cast<std::int64_t>(std::max<std::size_t>(max_windows, 1));
@@ -261,6 +262,7 @@ result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, st
       }
     }
     if (p.next == ref) break;
+  }
   }
   VIGIL_TRY(t->commit());
   return p;

@@ -79,7 +79,10 @@ void reader(const shard& sh, const std::atomic<bool>& done, problems& bad, std::
   }
 }
 
-void run_concurrently(shard_fixture& f) {
+/// With `cold`, a cold-tier pass runs after every fifth commit (moving what
+/// is older than 20 s of the commits' time), so readers also merge segments
+/// with hot records while segments are published and records deleted.
+void run_concurrently(shard_fixture& f, bool cold = false) {
   std::atomic<bool> done{false};
   std::atomic<int> reads{0};
   problems bad;
@@ -91,6 +94,17 @@ void run_concurrently(shard_fixture& f) {
     if (!st) write_error = st.error().to_string();
     else if (auto cs = f.sh->commit_group(); !cs) write_error = cs.to_string();
     if (c % 10 == 0) std::this_thread::yield();
+    if (cold && c % 5 == 0 && write_error.empty()) {
+      retention_policy keep_all;
+      for (int steps = 0; steps < 10'000; ++steps) {
+        auto r = f.sh->cold_step(keep_all, c * 1000 + 500, 7);
+        if (!r) {
+          write_error = "cold step: " + r.error().to_string();
+          break;
+        }
+        if (!r->more) break;
+      }
+    }
   }
   done = true;
   for (auto& t : readers) t.join();
@@ -117,6 +131,22 @@ BOOST_AUTO_TEST_CASE(readers_beside_the_writer_of_an_encrypted_shard_see_whole_c
   for (std::size_t i = 0; i < key.bytes.size(); ++i) key.bytes[i] = static_cast<std::uint8_t>(i * 7 + 1);
   shard_fixture f(fsync_policy::never, std::uint64_t{1} << 30, key);
   run_concurrently(f);
+}
+
+BOOST_AUTO_TEST_CASE(readers_beside_cold_tier_moves_see_whole_commits) {
+  shard_fixture f(fsync_policy::never);
+  f.opts.cold.dir = f.dir.str() + "/cold";
+  f.opts.cold.after_ms = 20'000;
+  f.opts.cold.every_ms = 1000;
+  f.reopen();
+  run_concurrently(f, true);
+  const auto st = f.sh->stats();
+  BOOST_TEST(st.cold_segments > 0u);
+  BOOST_TEST(st.cold_records_moved > 100u); // the single-sample series and m's first sealed chunks
+  f.reopen();
+  auto m = f.select({eq("__name__", "m")});
+  BOOST_REQUIRE_EQUAL(m.size(), std::size_t{fixed_series});
+  BOOST_CHECK_EQUAL(m.front().samples.size(), std::size_t{commits});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
