@@ -224,13 +224,14 @@ class System:
         return int(float(res[0]["value"][1])) if res else 0
 
 
-def start_systems(procs, work, vigil_bin, series):
+def start_systems(procs, work, vigil_bin, series, fsync="always"):
     systems = []
     port = free_port()
     cfg = os.path.join(work, "vigil.yaml")
     with open(cfg, "w") as f:
         f.write("query:\n  timeout: 120s   # the count check reads every sample; as Prometheus' 2m\n"
-                "limits:\n  ingest_rate_per_service: 0   # the peers have no per-service rate limit\n")
+                "limits:\n  ingest_rate_per_service: 0   # the peers have no per-service rate limit\n"
+                f"storage:\n  fsync: {fsync}\n")
     argv = [vigil_bin, "serve", "--config", cfg, "--data-dir", os.path.join(work, "vigil"),
             "--http-listen", f"127.0.0.1:{port}"]
     p = procs.start("vigil", argv)
@@ -591,7 +592,7 @@ def run(a, scale, work, procs):
                             "--parts", str(scale["parts"] + 1), "--conns", str(a.conns),
                             "--hosts-per-request", str(a.hosts_per_request), "--seed", str(a.seed)])
     desc = loader.cmd("describe", timeout=120)
-    systems = start_systems(procs, work, a.vigil, desc["series"])
+    systems = start_systems(procs, work, a.vigil, desc["series"], a.vigil_fsync)
     log(f"ingest ({a.scale}): {desc['hosts']} hosts x 212 series = {desc['series']:,} series, "
         f"{desc['steps']} scrapes each (15 s) = {desc['samples']:,} samples; requests of "
         f"{desc['hosts_per_request']} hosts (~{desc['samples'] // (desc['steps'] * desc['batches']):,} samples); "
@@ -631,6 +632,9 @@ def main():
     ap.add_argument("--steps", type=int, help="override the scale's scrapes per series")
     ap.add_argument("--parts", type=int, help="override the scale's parts (repetitions of the alternation)")
     ap.add_argument("--conns", type=int, default=4, help="concurrent connections per system")
+    ap.add_argument("--vigil-fsync", default="always", choices=("always", "never"),
+                    help="vigil's storage.fsync: always (default: every acknowledged write fsynced) or never "
+                         "(acknowledged = committed, flushed every second: what the peers' durability compares to)")
     ap.add_argument("--hosts-per-request", type=int, default=10, help="hosts per request (~212 samples each)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--settle", type=float, default=30, help="max seconds to wait for a system to go idle")
