@@ -149,7 +149,8 @@ std::string render_storage_metrics(const std::vector<messages::shard_stats_msg>&
   using S = const messages::shard_stats_msg&;
   per_shard("vigil_storage_series", "gauge", "Series in the shard's index.", [](S s) { return s.series; });
   per_shard("vigil_storage_chunks", "gauge", "Chunk records in the shard.", [](S s) { return s.chunks; });
-  per_shard("vigil_storage_bytes", "gauge", "Bytes the shard's LMDB environment uses, by tier.",
+  per_shard("vigil_storage_bytes", "gauge",
+            "Bytes the shard uses on disk, by tier (hot: its LMDB environment; cold: its segment files).",
             [](S s) { return s.bytes_on_disk; }, ",tier=\"hot\"");
   for (const auto& s : shards) // the same metric, tier="cold": the shard's segment files
     out += "vigil_storage_bytes{shard=\"" + std::to_string(s.shard_id) + "\",tier=\"cold\"} " +
