@@ -51,14 +51,16 @@ std::string_view labels::get(std::string_view name) const noexcept {
 
 bool labels::has(std::string_view name) const noexcept { return !get(name).empty(); }
 
-std::uint64_t labels::hash() const noexcept {
+std::uint64_t labels::compute_hash() const noexcept {
   static constexpr std::string_view sep{"\xff", 1};
   std::uint64_t h = fnv1a_offset;
   for (const auto& l : pairs_) {
     h = fnv1a_update(fnv1a_update(h, l.name), sep);
     h = fnv1a_update(fnv1a_update(h, l.value), sep);
   }
-  return mix64(h);
+  h = mix64(h);
+  hash_.store(h, std::memory_order_relaxed);
+  return h;
 }
 
 labels labels::with(std::string_view name, std::string_view value) const {

@@ -5,6 +5,8 @@
 // once built, so they can be shared between threads freely.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -32,6 +34,25 @@ struct label {
 class labels {
 public:
   labels() = default;
+  labels(const labels& o) : pairs_(o.pairs_), hash_(o.hash_.load(std::memory_order_relaxed)) {}
+  labels(labels&& o) noexcept : pairs_(std::move(o.pairs_)), hash_(o.hash_.load(std::memory_order_relaxed)) {
+    o.hash_.store(0, std::memory_order_relaxed);
+  }
+  labels& operator=(const labels& o) {
+    if (this != &o) {
+      pairs_ = o.pairs_;
+      hash_.store(o.hash_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    }
+    return *this;
+  }
+  labels& operator=(labels&& o) noexcept {
+    if (this != &o) {
+      pairs_ = std::move(o.pairs_);
+      hash_.store(o.hash_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+      o.hash_.store(0, std::memory_order_relaxed);
+    }
+    return *this;
+  }
   /// Sorts by name. Later duplicates of a name replace earlier ones; pairs
   /// with an empty value are dropped (Prometheus: empty == absent).
   explicit labels(std::vector<label> pairs);
@@ -54,8 +75,13 @@ public:
 
   /// Stable 64-bit hash of the sorted pairs (FNV-1a over name \xff value \xff,
   /// then a 64-bit finalizer). Part of the on-disk/cluster contract: series
-  /// placement on shards depends on it, so it never changes.
-  std::uint64_t hash() const noexcept;
+  /// placement on shards depends on it, so it never changes. Computed once
+  /// per object and kept (copies and moves keep it too): the router and the
+  /// shard's head hash the same label set of every ingested series.
+  std::uint64_t hash() const noexcept {
+    const std::uint64_t h = hash_.load(std::memory_order_relaxed);
+    return h != 0 ? h : compute_hash();
+  }
 
   /// Copies with `name` set to `value` (removed when value is empty).
   labels with(std::string_view name, std::string_view value) const;
@@ -68,11 +94,17 @@ public:
   /// Prometheus notation: name{a="b", c="d"}; `{}` when empty.
   std::string to_string() const;
 
-  friend bool operator==(const labels&, const labels&) = default;
+  friend bool operator==(const labels& a, const labels& b) { return a.pairs_ == b.pairs_; }
   friend auto operator<=>(const labels& a, const labels& b) { return a.pairs_ <=> b.pairs_; }
 
 private:
+  /// Computes hash() and keeps it (a hash of 0 is computed every time).
+  std::uint64_t compute_hash() const noexcept;
+
   std::vector<label> pairs_;
+  /// hash(), once computed (0: not yet). Atomic (relaxed): a label set may
+  /// be read, and hashed, on several threads at once.
+  mutable std::atomic<std::uint64_t> hash_{0};
 };
 
 /// Escapes a label value for Prometheus text notation (\\, \", \n).
