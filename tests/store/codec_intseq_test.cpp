@@ -53,6 +53,28 @@ std::vector<std::uint64_t> shape(std::mt19937_64& rng, int kind, std::size_t n) 
   return x;
 }
 
+/// 4,000 encodings of 1-200 values made by make(round, n), each truncated
+/// (even rounds) or with one bit flipped: decoding must report an error or
+/// stay inside the bytes, and every truncation that cuts the packed bits
+/// must be reported.
+template <class Make>
+void damage_and_decode(std::mt19937_64& rng, Make make) {
+  std::size_t rejected = 0, total = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const std::size_t n = 1 + rng() % 200;
+    auto bytes = make(round, n);
+    if (round % 2 == 0) bytes.resize(rng() % bytes.size()); // truncated
+    else bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    std::vector<std::uint64_t> out(n);
+    std::size_t pos = 0;
+    const char* e = intseq_decode(bytes, &pos, n, out.data());
+    if (e != nullptr) ++rejected;
+    else BOOST_REQUIRE(pos <= bytes.size());
+    ++total;
+  }
+  BOOST_TEST(rejected > total / 3);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(codec_intseq)
@@ -132,23 +154,7 @@ BOOST_AUTO_TEST_CASE(chooses_order_factor_and_exceptions) {
 
 BOOST_AUTO_TEST_CASE(malformed_bytes_are_reported_never_read_past) {
   std::mt19937_64 rng(24);
-  std::size_t rejected = 0, total = 0;
-  for (int round = 0; round < 4000; ++round) {
-    const std::size_t n = 1 + rng() % 200;
-    auto bytes = encode(shape(rng, static_cast<int>(rng() % 10), n));
-    if (round % 2 == 0) {
-      bytes.resize(rng() % bytes.size()); // truncated
-    } else {
-      bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
-    }
-    std::vector<std::uint64_t> out(n);
-    std::size_t pos = 0;
-    const char* e = intseq_decode(bytes, &pos, n, out.data());
-    if (e != nullptr) ++rejected;
-    else BOOST_REQUIRE(pos <= bytes.size());
-    ++total;
-  }
-  BOOST_TEST(rejected > total / 3); // every truncation that cuts the packed bits
+  damage_and_decode(rng, [&rng](int, std::size_t n) { return encode(shape(rng, static_cast<int>(rng() % 10), n)); });
   std::vector<std::uint64_t> out(5);
   std::size_t pos = 0;
   const std::vector<std::uint8_t> wide{0x02, 0x01, 65, 0x00}; // width 65
@@ -205,22 +211,11 @@ BOOST_AUTO_TEST_CASE(dense_mode_round_trips_and_radix_packs_jitter) {
 
 BOOST_AUTO_TEST_CASE(malformed_dense_bytes_are_reported_never_read_past) {
   std::mt19937_64 rng(26);
-  std::size_t rejected = 0, total = 0;
-  for (int round = 0; round < 4000; ++round) {
-    const std::size_t n = 1 + rng() % 200;
+  damage_and_decode(rng, [&rng](int round, std::size_t n) { // radix-packed: values in [0, 3..52)
     std::vector<std::uint64_t> x(n);
-    for (auto& v : x) v = 1000 + rng() % (3 + round % 50);
-    auto bytes = encode(x, nullptr, true);
-    if (round % 2 == 0) bytes.resize(rng() % bytes.size());
-    else bytes[rng() % bytes.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
-    std::vector<std::uint64_t> out(n);
-    std::size_t pos = 0;
-    const char* e = intseq_decode(bytes, &pos, n, out.data());
-    if (e != nullptr) ++rejected;
-    else BOOST_REQUIRE(pos <= bytes.size());
-    ++total;
-  }
-  BOOST_TEST(rejected > total / 3);
+    for (auto& v : x) v = 1000 + rng() % static_cast<std::uint64_t>(3 + round % 50);
+    return encode(x, nullptr, true);
+  });
   std::vector<std::uint64_t> out(5);
   std::size_t pos = 0;
   // x0 = 1, mode radix + order 1, radix 1 (invalid), base 0, ...
