@@ -106,5 +106,16 @@ def test(env):
     restored.stop()
     node.stop()
 
+    # Bad cold-tier settings stop `vigil serve` with a message naming the key.
+    for bad, expect in (("storage:\n  cold: {aftr: 1d}\n", "storage.cold.aftr"),
+                        ("storage:\n  cold: {after: banana}\n", "storage.cold.after"),
+                        ("storage:\n  cold: {max_segment_mb: 0}\n", "storage.cold.max_segment_mb")):
+        path = os.path.join(env.dir, "bad.yaml")
+        with open(path, "w") as f:
+            f.write(bad)
+        p = subprocess.run([env.args.vigil, "serve", "--config", path, "--data-dir", os.path.join(env.dir, "bad-data"),
+                            "--http-listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0 and expect in p.stderr, (bad, p.returncode, p.stderr)
+
 
 run(test)

@@ -576,6 +576,16 @@ struct backed_fixture {
     BOOST_REQUIRE(r.has_value());
     return *r;
   }
+  /// Restores the newest backup into root/`name`; the options of its shard.
+  shard_options restore_to(const std::string& name) {
+    const std::string target = root.str() + "/" + name;
+    auto r = bk::restore({backups, target, false, {}});
+    BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+    auto o = opts;
+    o.dir = target + "/shard-000";
+    o.cold.dir = o.dir + "/cold";
+    return o;
+  }
   bk::backup_result backup(timestamp_ms at, std::vector<bk::progress>* seen = nullptr) {
     auto r = bk::create({data, backups, "test", at, [seen](const bk::progress& p) {
                            if (seen) seen->push_back(p);
@@ -617,12 +627,7 @@ BOOST_AUTO_TEST_CASE(backups_carry_segments_and_restore_them) {
     if (file.path.starts_with("shard-000/cold/seg-")) ++cold_files;
   BOOST_TEST(cold_files == 1u);
   // Restore into a new data directory: the shard opens with its segments.
-  const std::string target = f.root.str() + "/restored";
-  auto rr = bk::restore({f.backups, target, false, {}});
-  BOOST_REQUIRE_MESSAGE(rr.has_value(), (rr ? std::string() : rr.error().to_string()));
-  auto ro = f.opts;
-  ro.dir = target + "/shard-000";
-  ro.cold.dir = ro.dir + "/cold";
+  const auto ro = f.restore_to("restored");
   {
     auto restored = f.open(ro);
     BOOST_TEST(restored->stats().cold_segments == 1u);
@@ -651,12 +656,7 @@ BOOST_AUTO_TEST_CASE(backups_carry_segments_and_restore_them) {
     if (p.finished && p.item.find("/cold/seg-") != std::string::npos) (p.what == bk::phase::reuse ? reused : copied)++;
   BOOST_TEST(reused == 1);
   BOOST_TEST(copied == 1);
-  const std::string target2 = f.root.str() + "/restored2";
-  BOOST_REQUIRE(bk::restore({f.backups, target2, false, {}}).has_value());
-  auto ro2 = f.opts;
-  ro2.dir = target2 + "/shard-000";
-  ro2.cold.dir = ro2.dir + "/cold";
-  auto restored = f.open(ro2);
+  auto restored = f.open(f.restore_to("restored2"));
   BOOST_TEST(restored->stats().cold_segments == 2u);
   BOOST_TEST(f.all(*restored) == want2);
 }
