@@ -61,7 +61,8 @@ using shard_actor = shard_reader_actor::extend<
   caf::reacts_to<atom::write>,
   /// Storage statistics.
   caf::replies_to<atom::stats>::with<messages::shard_stats_msg>,
-  /// Flushes to disk; a self-timer under fsync_policy::never.
+  /// A self-timer (every sync_interval): checkpoints the head when writes
+  /// paused (or a minute passed), and flushes to disk under fsync_policy::never.
   caf::reacts_to<atom::sync>,
   /// One bounded retention step (store::shard::retention_step with the
   /// shard's policy) from series ref `from` at Unix ms `now`; answers (next

@@ -28,6 +28,9 @@ caf::result<T> fail(const status& st) {
 
 /// A group is committed at once when it holds this many samples.
 constexpr std::uint64_t max_group_samples = 200'000;
+/// Ticks (sync_interval, 1 s) after which a shard checkpoints its head even
+/// while writes continue: bounds a crash's replay to about a minute of log.
+constexpr std::uint32_t checkpoint_ticks = 60;
 
 /// The deadline check the store polls: wall clock against Unix ms (0: none).
 std::function<bool()> deadline_check(std::int64_t deadline_unix_ms) {
@@ -181,8 +184,8 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
   self->state.store = std::move(*opened);
   self->state.slot = opts.slot;
   if (opts.slot) opts.slot->set(self->state.store);
-  if (opts.store.sync == store::fsync_policy::never)
-    self->delayed_send(self, opts.sync_interval, atom::sync_v);
+  self->delayed_send(self, opts.sync_interval, atom::sync_v); // fsync (policy never) and head checkpoints
+  const bool sync_each_tick = opts.store.sync == store::fsync_policy::never;
   auto interval = opts.sync_interval;
   auto now = opts.now_unix_ms;
   const bool rollups = opts.retention.rollups.enabled();
@@ -203,6 +206,7 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
     [=](atom::write, messages::write_part& p) -> caf::result<messages::ingest_ack> {
       if (p.wire_error) return fail<messages::ingest_ack>(*p.wire_error);
       auto& st = self->state;
+      ++st.writes_since_tick;
       const bool fresh = !st.store->group_open();
       if (fresh) st.group_started = std::chrono::steady_clock::now();
       auto r = st.store->append_to_group(write_batch{std::move(p.items)}, now());
@@ -282,8 +286,20 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       return {r->more, r->records_moved, r->segments_written};
     },
     [=](atom::sync) {
-      self->state.commit_group();
-      if (auto st = self->state.store->sync(); !st) return self->quit(to_error(st));
+      auto& st = self->state;
+      st.commit_group();
+      const std::uint64_t done = st.store->checkpoints();
+      st.ticks_since_checkpoint = done != st.last_checkpoints ? 0 : st.ticks_since_checkpoint + 1;
+      if (st.writes_since_tick == 0 || st.ticks_since_checkpoint >= checkpoint_ticks) {
+        // A failure (a full disk) is not fatal: the log keeps every sample,
+        // and the next write reports the error to its sender.
+        (void)st.store->checkpoint();
+        st.ticks_since_checkpoint = 0;
+      }
+      st.last_checkpoints = st.store->checkpoints();
+      st.writes_since_tick = 0;
+      if (sync_each_tick)
+        if (auto s = st.store->sync(); !s) return self->quit(to_error(s));
       self->delayed_send(self, interval, atom::sync_v);
     },
     [=](atom::eval, const messages::partial_request& req) { return reply(read_eval(*self->state.store, req)); },

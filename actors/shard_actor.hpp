@@ -69,6 +69,13 @@ struct shard_state {
   std::vector<std::pair<caf::typed_response_promise<messages::ingest_ack>, messages::ingest_ack>> group;
   bool commit_queued = false;
   std::chrono::steady_clock::time_point group_started;
+  /// Head checkpoints (store::shard::checkpoint): when a tick finds that no
+  /// write came since the previous one, or after checkpoint_ticks ticks
+  /// without one, so that a pause in writes leaves nothing to replay and
+  /// the log never spans more than about a minute.
+  std::uint64_t writes_since_tick = 0;
+  std::uint64_t last_checkpoints = 0;
+  std::uint32_t ticks_since_checkpoint = 0;
   /// Commits the open group and answers its writes (errors: all fail).
   void commit_group();
   /// Self-metrics (messages::shard_stats_msg).

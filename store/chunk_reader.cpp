@@ -8,18 +8,39 @@
 
 namespace vigil::store {
 
-result<chunk_reader> chunk_reader::open(const lmdb::txn& t, const schema& s, std::shared_ptr<const cold_set> cold) {
+result<chunk_reader> chunk_reader::open(const lmdb::txn& t, const schema& s, std::shared_ptr<const cold_set> cold,
+                                        const unflushed_samples* recent) {
   auto c = lmdb::cursor::open(t, s.chunks);
   if (!c) return std::move(c).error();
   chunk_reader r(std::move(*c), t, s);
   if (cold && !cold->segments.empty()) r.cold_.emplace(std::move(cold));
+  if (recent) {
+    r.recent_ = recent;
+    r.snapshot_ = mdb_txn_id(t.get());
+    recent->wait_published(r.snapshot_);
+  }
   return r;
 }
 
 status chunk_reader::samples(series_ref ref, time_range range, std::vector<sample>& out) {
-  if (!cold_) return hot_samples(ref, range, out);
+  if (!cold_ && !recent_) return hot_samples(ref, range, out);
   const auto before = out.size();
   VIGIL_TRY(hot_samples(ref, range, out));
+  if (recent_) {
+    recent_buf_.clear();
+    recent_->samples(ref, range.min, range.max, snapshot_, recent_buf_);
+    if (!recent_buf_.empty()) {
+      if (out.size() == before || recent_buf_.front().t > out.back().t) {
+        out.insert(out.end(), recent_buf_.begin(), recent_buf_.end()); // the usual case: newer than every record
+      } else { // a record read in this snapshot is at least as new as a logged sample
+        hot_buf_.assign(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+        out.resize(before);
+        merge_prefer_newer(recent_buf_, hot_buf_, scratch_);
+        out.insert(out.end(), recent_buf_.begin(), recent_buf_.end());
+      }
+    }
+  }
+  if (!cold_) return status::ok();
   cold_buf_.clear();
   VIGIL_TRY(cold_->samples(ref, range, cold_buf_));
   if (cold_buf_.empty()) return status::ok();
@@ -32,7 +53,9 @@ status chunk_reader::samples(series_ref ref, time_range range, std::vector<sampl
 
 result<bool> chunk_reader::has_samples(series_ref ref, time_range range) {
   auto hot = hot_has_samples(ref, range);
-  if (!hot || *hot || !cold_) return hot;
+  if (!hot || *hot) return hot;
+  if (recent_ && recent_->has_samples(ref, range.min, range.max, snapshot_)) return true;
+  if (!cold_) return hot;
   return cold_->has_samples(ref, range);
 }
 

@@ -4,8 +4,11 @@
 // A series' chunks are keyed (ref, min t), so a range [lo, hi] needs the last
 // chunk starting before lo (if its max t, kept in the record header, reaches
 // lo) and every chunk starting in [lo, hi]. The open head chunk is an ordinary
-// record, so it is included. Given the shard's cold set, reads also cover the
-// cold tier (store/cold_tier.hpp), merged with the hot chunks.
+// record, as of the last checkpoint; given the shard's unflushed samples
+// (store/unflushed.hpp, pinned before the txn began), reads add the logged
+// samples since. Given the shard's cold set, reads also cover the cold tier
+// (store/cold_tier.hpp). At an equal time a record read wins over a logged
+// sample, and both over the cold tier.
 // Thread-safety: one thread; the reader must not outlive its txn.
 #pragma once
 
@@ -20,15 +23,19 @@
 #include "store/cold_tier.hpp"
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
+#include "store/unflushed.hpp"
 
 namespace vigil::store {
 
 class chunk_reader {
 public:
   /// `cold`: the shard's cold set, taken after `t` began (null or empty:
-  /// the hot tier only).
+  /// the hot tier only). `recent`: the shard's unflushed samples, pinned
+  /// before `t` began (null: chunk records only, e.g. in a write txn right
+  /// after a checkpoint).
   static result<chunk_reader> open(const lmdb::txn& t, const schema& s,
-                                   std::shared_ptr<const cold_set> cold = nullptr);
+                                   std::shared_ptr<const cold_set> cold = nullptr,
+                                   const unflushed_samples* recent = nullptr);
 
   /// Appends the samples of `ref` with t in `range` to `out`, oldest first.
   /// corruption (naming the chunk) when a record does not decode.
@@ -65,7 +72,9 @@ private:
   /// call: seek_first() and the loop after it look at the same record.
   std::vector<std::uint8_t> plain_key_;
   std::optional<cold_reader> cold_;
-  std::vector<sample> cold_buf_, hot_buf_, scratch_;
+  const unflushed_samples* recent_ = nullptr;
+  std::uint64_t snapshot_ = 0; ///< the txn's LMDB id: logged samples of later txns are not read
+  std::vector<sample> cold_buf_, hot_buf_, recent_buf_, scratch_;
 };
 
 } // namespace vigil::store

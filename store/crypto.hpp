@@ -78,6 +78,7 @@ enum class crypt_domain : std::uint8_t {
   value = 3,  ///< `values` values (label values of postings keys)
   rollup = 4, ///< `rollups` values (window records and watermarks)
   cold = 5,   ///< cold-tier segment blocks (store/cold_segment.hpp; key: [u64 BE seq][u32 BE block])
+  wal = 6,    ///< `wal` values (store/wal.hpp; key: the record's key)
 };
 
 class cipher {

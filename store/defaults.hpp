@@ -61,7 +61,7 @@ inline constexpr std::size_t chunk_reserve_bytes = 256;
 /// LMDB map size (virtual address space, not disk): the env's upper bound.
 inline constexpr std::uint64_t map_size = std::uint64_t{64} << 30;
 
-/// Sub-databases per environment (6 used, 7 when encrypted; room for one more).
+/// Sub-databases per environment (7 used, 8 when encrypted).
 inline constexpr unsigned max_dbs = 8;
 
 /// How many series a select reads between two deadline checks: a series is

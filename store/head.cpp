@@ -1,6 +1,7 @@
 #include "store/head.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <limits>
 #include <string>
@@ -24,6 +25,9 @@ struct head::memseries {
   std::optional<xor_appender> app;  ///< empty: no open chunk yet
   std::uint64_t epoch = 0;          ///< last transaction that touched this series
   bool dirty = false;               ///< chunk changed since its record was written
+  bool must_write = false;          ///< changed in a way the log does not hold (a merge)
+  bool listed = false;              ///< in head::dirty_
+  bool recorded = false;            ///< the open chunk has a record (maybe older than the chunk)
 };
 
 head::head(const schema& s, chunk_limits limits) : db_(s), limits_(limits), sealer_(s, limits) {}
@@ -38,7 +42,18 @@ head::memseries* head::insert(std::uint64_t hash, const labels& ls, series_ref r
   return series_.insert(hash, std::make_unique<memseries>(hash, ls, ref));
 }
 
-void head::erase(memseries* s) { series_.erase(s->hash, s); }
+void head::erase(memseries* s) {
+  if (s->listed) std::erase(dirty_, s);
+  series_.erase(s->hash, s);
+}
+
+void head::mark_dirty(memseries& s) {
+  s.dirty = true;
+  if (!s.listed) {
+    s.listed = true;
+    dirty_.push_back(&s);
+  }
+}
 
 result<head::memseries*> head::get_or_load(lmdb::txn& t, series_index& index, const labels& ls,
                                            append_stats& stats) {
@@ -101,7 +116,8 @@ status head::load_last_chunk(lmdb::txn& t, memseries& s) {
     return corruption(where + "max time in the header disagrees with the samples");
   }
   s.chunk_start = start;
-  s.dirty = rec->encoding != chunk_encoding::xor_v1; // rewritten as the XOR open chunk
+  s.recorded = true;
+  if (rec->encoding != chunk_encoding::xor_v1) mark_dirty(s); // rewritten as the XOR open chunk
   return status::ok();
 }
 
@@ -115,6 +131,8 @@ status head::write_chunk(lmdb::txn& t, memseries& s) {
   const chunk_key key = make_chunk_key(s.ref, s.chunk_start);
   VIGIL_TRY(put_chunk_record(t, db_, key, chunk_encoding::xor_v1, s.app->last_t(), s.chunk, record_));
   s.dirty = false;
+  s.must_write = false;
+  s.recorded = true;
   return status::ok();
 }
 
@@ -138,9 +156,11 @@ status head::append_samples(lmdb::txn& t, memseries& s, const std::vector<sample
       if (s.chunk.capacity() < defaults::chunk_reserve_bytes) s.chunk.reserve(defaults::chunk_reserve_bytes);
       s.app.emplace(xor_appender::create(s.chunk));
       s.chunk_start = x.t;
+      s.recorded = false;
     }
     s.app->append(x.t, x.v);
-    s.dirty = true;
+    mark_dirty(s);
+    logged_.push_back({s.ref, x.t, x.v});
     ++stats.appended;
   }
   if (!late_.empty()) VIGIL_TRY(merge_late(t, s, late_, stats));
@@ -279,7 +299,8 @@ status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, co
   s.app.emplace(xor_appender::create(s.chunk));
   for (std::size_t k = from; k < merged_.size(); ++k) s.app->append(merged_[k].t, merged_[k].v);
   s.chunk_start = merged_[from].t;
-  s.dirty = true;
+  mark_dirty(s);
+  s.must_write = true; // the log holds appends only
   return status::ok();
 }
 
@@ -299,15 +320,105 @@ result<append_stats> head::append(lmdb::txn& t, series_index& index, const write
     }
     VIGIL_TRY(append_samples(t, **s, item.samples, stats));
   }
+  VIGIL_TRY(log(t));
   // Ref order keeps the rewrites of one batch close together in the B-tree.
   std::sort(touched_.begin(), touched_.end(),
             [](const memseries* a, const memseries* b) { return a->ref < b->ref; });
   for (memseries* s : touched_)
-    if (s->dirty) VIGIL_TRY(write_chunk(t, *s));
+    if (s->must_write) VIGIL_TRY(write_chunk(t, *s));
   return stats;
 }
 
+status head::log(lmdb::txn& t) {
+  if (logged_written_ == logged_.size()) return status::ok();
+  if (log_seq_ == 0) { // first record since this head was made: after the log's last key
+    auto c = lmdb::cursor::open(t, db_.wal);
+    if (!c) return std::move(c).error();
+    auto last = c->move(MDB_LAST);
+    if (!last) return std::move(last).error();
+    log_seq_ = *last && c->key().size() == 8 ? get_u64_be(c->key().data()) + 1 : 1;
+  }
+  std::array<std::uint8_t, 8> key{};
+  put_u64_be(key.data(), log_seq_);
+  encode_wal_record(std::span<const logged_sample>(logged_).subspan(logged_written_), plain_);
+  if (db_.crypt) {
+    record_.clear();
+    VIGIL_TRY(db_.crypt->encrypt_append(crypt_domain::wal, key, plain_, record_));
+    VIGIL_TRY(t.put(db_.wal, key, record_, MDB_APPEND));
+  } else {
+    VIGIL_TRY(t.put(db_.wal, key, plain_, MDB_APPEND));
+  }
+  ++log_seq_;
+  logged_written_ = logged_.size();
+  return status::ok();
+}
+
+std::size_t head::unrecorded() const noexcept {
+  return static_cast<std::size_t>(std::count_if(dirty_.begin(), dirty_.end(), [](const memseries* s) {
+    return !s->recorded && s->app && s->app->count() > 0;
+  }));
+}
+
+result<std::size_t> head::checkpoint(lmdb::txn& t) {
+  std::sort(dirty_.begin(), dirty_.end(), [](const memseries* a, const memseries* b) { return a->ref < b->ref; });
+  std::size_t n = 0;
+  for (memseries* s : dirty_) {
+    if (s->dirty && s->app && s->app->count() > 0) {
+      VIGIL_TRY(write_chunk(t, *s));
+      ++n;
+    }
+    s->dirty = false;
+    s->listed = false;
+  }
+  dirty_.clear();
+  if (int rc = mdb_drop(t.get(), db_.wal, 0); rc != MDB_SUCCESS) return lmdb::to_status(rc, "empty the wal");
+  // This txn's logged samples are in the records now: the log stays empty.
+  logged_written_ = logged_.size();
+  checkpointed_ = true;
+  return n;
+}
+
+status head::replay(lmdb::txn& t, series_index& index) {
+  auto c = lmdb::cursor::open(t, db_.wal);
+  if (!c) return std::move(c).error();
+  append_stats ignored;
+  std::vector<sample> fresh;
+  std::vector<std::uint8_t> plain;
+  for (auto at = c->move(MDB_FIRST);; at = c->move(MDB_NEXT)) {
+    if (!at) return std::move(at).error();
+    if (!*at) break;
+    std::span<const std::uint8_t> rec = c->value();
+    if (db_.crypt) {
+      plain.clear();
+      if (auto st = db_.crypt->decrypt(crypt_domain::wal, c->key(), rec, plain); !st)
+        return corruption("wal record " + std::to_string(get_u64_be(c->key().data())) + ": " + st.message());
+      rec = plain;
+    }
+    auto st = decode_wal_record(rec, [&](series_ref ref, std::span<const sample> samples) -> status {
+      auto ls = index.labels_of(t, ref);
+      if (!ls) return corruption("wal: series " + std::to_string(ref) + ": " + ls.error().message());
+      const std::uint64_t hash = ls->hash();
+      memseries* s = lookup(hash, *ls);
+      if (s == nullptr) {
+        s = insert(hash, *ls, ref);
+        VIGIL_TRY(load_last_chunk(t, *s));
+      }
+      fresh.clear();
+      for (const sample& x : samples) // what a record holds already (or replaced) is skipped
+        if (!s->app || s->app->count() == 0 || x.t > s->app->last_t()) fresh.push_back(x);
+      return append_samples(t, *s, fresh, ignored);
+    });
+    if (!st) return corruption("wal record " + std::to_string(get_u64_be(c->key().data())) + ": " + st.message());
+  }
+  logged_.clear();
+  logged_written_ = 0;
+  if (auto n = checkpoint(t); !n) return std::move(n).error();
+  needs_replay_ = false;
+  return status::ok();
+}
+
 result<std::size_t> head::seal_open_chunks(lmdb::txn& t, timestamp_ms before) {
+  if (auto n = checkpoint(t); !n) return std::move(n).error(); // the sealer reads the records
   return sealer_.seal_open_chunks(t, before);
 }
 
@@ -320,12 +431,26 @@ void head::forget(const labels& ls) {
 
 void head::on_commit() noexcept {
   touched_.clear();
+  logged_.clear();
+  logged_written_ = 0;
+  checkpointed_ = false;
   ++epoch_;
 }
 
 void head::on_abort() {
-  for (memseries* s : touched_) erase(s);
+  if (checkpointed_ || !dirty_.empty()) {
+    // Logged samples of earlier txns (or records this txn's checkpoint
+    // wrote) are not in records: rebuild from the log.
+    dirty_.clear();
+    series_ = hash_table<memseries>{};
+    needs_replay_ = true;
+  } else {
+    for (memseries* s : touched_) erase(s);
+  }
   touched_.clear();
+  logged_.clear();
+  logged_written_ = 0;
+  checkpointed_ = false;
   ++epoch_;
 }
 

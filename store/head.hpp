@@ -1,12 +1,18 @@
 // store/head.hpp - the open (head) chunk of every series appended to since
 // open, the chunk cut policy, and the write path of one batch.
 //
-// Durability without a WAL: append() rewrites, inside the caller's write txn,
-// the chunk record of every series it touched under key (ref, chunk start);
-// when a chunk is cut the next one gets a new key. So a committed txn holds
-// every acknowledged sample and restart replays nothing. The head is rebuilt
-// lazily: the first append to a series after open reads that series' last
-// chunk record and resumes its XOR appender.
+// Durability through a log: append() adds the samples it appends in order to
+// open chunks to one record of the `wal` sub-database, inside the caller's
+// write txn, instead of rewriting each touched open chunk's record (which
+// cost a B-tree leaf page per series and commit). Cuts, late samples and
+// merges still write chunk records at once. checkpoint() writes every open
+// chunk that changed since its record was written and empties the log; at
+// open (or after an aborted txn) replay() re-applies the log to the open
+// chunks read from their records. So a committed txn holds every
+// acknowledged sample, in records or in the log. Readers see logged samples
+// through store/unflushed.hpp. The head is otherwise rebuilt lazily: the
+// first append to a series after open reads that series' last chunk record
+// and resumes its XOR appender.
 //
 // The open chunk is XOR (appendable). When it is cut, or when late samples
 // rewrite a chunk, chunk_sealer (store/sealed_chunk.hpp) writes the sealed
@@ -33,6 +39,7 @@
 #include "store/sealed_chunk.hpp"
 #include "store/schema.hpp"
 #include "store/series_index.hpp"
+#include "store/wal.hpp"
 #include "store/xor_chunk.hpp"
 
 namespace vigil::store {
@@ -57,10 +64,35 @@ public:
   /// corruption when a stored chunk does not decode; LMDB errors as mapped.
   result<append_stats> append(lmdb::txn& t, series_index& index, const write_batch& batch);
 
+  /// The samples the current txn logged (appended in order), in order.
+  std::span<const logged_sample> logged() const noexcept { return logged_; }
+  /// Whether the current txn holds a checkpoint.
+  bool checkpointed() const noexcept { return checkpointed_; }
+  /// Open chunks that changed since their records were written (an upper
+  /// bound: what the next checkpoint looks at).
+  std::size_t dirty() const noexcept { return dirty_.size(); }
+  /// Open chunks without any record yet (new since the last checkpoint).
+  std::size_t unrecorded() const noexcept;
+
+  /// Writes (in `t`) the record of every open chunk that changed since its
+  /// record was written, and empties the log. @returns records written.
+  result<std::size_t> checkpoint(lmdb::txn& t);
+
+  /// True after an aborted txn that may have lost the in-memory state of
+  /// logged samples: replay() must run before the next write.
+  bool needs_replay() const noexcept { return needs_replay_; }
+  /// Re-applies the log (in `t`) to open chunks loaded from their records,
+  /// skipping samples a record already holds, then checkpoints. Used at
+  /// open and after an abort (the head is then empty). corruption when a
+  /// log record does not decode or names a series not in `index`.
+  status replay(lmdb::txn& t, series_index& index);
+
   /// The txn of the appends since the last on_commit/on_abort committed.
   void on_commit() noexcept;
-  /// That txn aborted: forgets every series it touched, so they are reloaded
-  /// from the committed records on their next append.
+  /// That txn aborted. When nothing of the head's state depends on the log
+  /// it forgets every series the txn touched, so they are reloaded from the
+  /// committed records on their next append; otherwise it drops everything
+  /// and needs_replay() turns true.
   void on_abort();
 
   /// Drops the in-memory state of the series with labels `ls` (its chunks
@@ -73,8 +105,9 @@ public:
   /// series, so that open chunks do not stay in the larger XOR encoding. A
   /// later append to such a series rewrites its open chunk as XOR again (the
   /// head keeps appending to the XOR bytes it holds; a series not in memory
-  /// is loaded from the packed record). Scans every chunk key in `t`; the
-  /// caller commits. @returns the number of records rewritten.
+  /// is loaded from the packed record). Checkpoints first, then scans every
+  /// chunk key in `t`; the caller commits. @returns the number of records
+  /// rewritten.
   result<std::size_t> seal_open_chunks(lmdb::txn& t, timestamp_ms before);
 
   /// Late samples before `t` are rejected (INT64_MIN: any age is accepted).
@@ -105,6 +138,8 @@ private:
   status merge_into_open(lmdb::txn& t, memseries& s, const sample* first, const sample* last,
                          append_stats& stats);
   status write_chunk(lmdb::txn& t, memseries& s);
+  void mark_dirty(memseries& s);
+  status log(lmdb::txn& t);
 
   schema db_;
   chunk_limits limits_;
@@ -114,6 +149,12 @@ private:
   timestamp_ms min_time_ = std::numeric_limits<timestamp_ms>::min();
   std::vector<sample> late_, merged_; ///< scratch of the late-sample path
   std::vector<std::uint8_t> plain_, record_; ///< decrypted and to-be-encrypted records
+  std::vector<memseries*> dirty_;     ///< series whose open chunk differs from its record
+  std::vector<logged_sample> logged_; ///< samples logged by the current txn
+  std::size_t logged_written_ = 0;    ///< of which already in a log record
+  std::uint64_t log_seq_ = 0;         ///< key of the next log record (0: not read yet)
+  bool checkpointed_ = false;         ///< the current txn holds a checkpoint
+  bool needs_replay_ = false;
   chunk_sealer sealer_;               ///< writes sealed chunks
 };
 

@@ -39,6 +39,7 @@ struct schema {
   MDB_dbi chunks = 0;     ///< (ref, min t) -> chunk record
   MDB_dbi values = 0;     ///< encrypted stores only: postings key -> encrypted label value
   MDB_dbi rollups = 0;    ///< (ref, resolution[, window start]) -> watermark / window record (FORMAT.md §7)
+  MDB_dbi wal = 0;        ///< seq -> the samples one txn appended to open chunks (store/wal.hpp)
   /// The cipher of an encrypted store (owned by the shard, outlives every
   /// copy of the schema); null when the store is not encrypted.
   const cipher* crypt = nullptr;

@@ -18,7 +18,11 @@ namespace vigil::store {
 
 shard::shard(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
-shard::~shard() = default;
+shard::~shard() {
+  // A clean close leaves nothing to replay (and an older build, which knows
+  // no log, nothing to miss). Failure here only means a replay at open.
+  if (impl_ && !impl_->group) (void)checkpoint();
+}
 
 namespace {
 
@@ -114,7 +118,17 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   auto t = lmdb::txn::begin(p->env, true);
   if (!t) return std::move(t).error();
   VIGIL_TRY(p->index.load(*t));
+  auto logged = t->stat(p->db.wal);
+  if (!logged) return std::move(logged).error();
   t->abort();
+  p->checkpoint_samples = opts.checkpoint_samples;
+  if (logged->ms_entries > 0) { // not checkpointed before the process ended: replay
+    auto w = lmdb::txn::begin(p->env, false);
+    if (!w) return std::move(w).error();
+    if (auto st = p->hd.replay(*w, p->index); !st) return status{st.code(), name_of(opts) + ": " + st.message()};
+    VIGIL_TRY(w->commit());
+    p->after_commit();
+  }
   if (auto st = load_cold(*p, opts.cold); !st) return status{st.code(), name_of(opts) + ": " + st.message()};
   return std::unique_ptr<shard>(new shard(std::move(p)));
 }
@@ -145,6 +159,16 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
     auto t = lmdb::txn::begin(s.env, false);
     if (!t) return std::move(t).error();
     s.group.emplace(std::move(*t));
+    const std::uint64_t every =
+        s.checkpoint_samples > 0 ? s.checkpoint_samples
+                                 : std::max<std::uint64_t>(std::uint64_t{1} << 18, 8 * std::uint64_t{s.hd.size()});
+    status st = s.prepare_write(*s.group);
+    if (st.is_ok() && s.logged_since_checkpoint >= every)
+      if (auto n = s.hd.checkpoint(*s.group); !n) st = std::move(n).error();
+    if (!st) {
+      s.abort_group();
+      return st;
+    }
   }
   auto stats = s.hd.append(*s.group, s.index, batch);
   if (!stats) {
@@ -185,14 +209,19 @@ status shard::commit_group() {
   impl& s = *impl_;
   if (!s.group) return status::ok();
   status st = s.index.flush(*s.group);
+  // Readers whose snapshots hold this txn wait until its logged samples
+  // are published (store/unflushed.hpp).
+  const std::uint64_t id = mdb_txn_id(s.group->get());
+  const bool announced = st.is_ok() && !s.hd.logged().empty();
+  if (announced) s.unflushed.begin_commit(id);
   if (st.is_ok()) st = s.group->commit();
   if (!st.is_ok()) {
+    if (announced) s.unflushed.end_commit();
     s.abort_group();
     return st;
   }
   s.group.reset();
-  s.hd.on_commit();
-  s.index.on_commit();
+  s.after_commit(id);
   s.samples_appended += s.group_samples;
   s.group_samples = 0;
   return status::ok();
@@ -203,6 +232,33 @@ bool shard::group_open() const noexcept { return impl_->group.has_value(); }
 std::uint64_t shard::group_samples() const noexcept { return impl_->group_samples; }
 
 status shard::sync() { return impl_->env.sync(); }
+
+status shard::checkpoint() {
+  impl& s = *impl_;
+  if (s.group) return unavailable("checkpoint: the open write group must be committed first");
+  if (!s.hd.needs_replay() && s.hd.dirty() == 0) {
+    // Every logged sample is in committed records: the generation may
+    // advance without a txn.
+    if (s.unflushed.size() > 0) s.unflushed.rotate();
+    return status::ok();
+  }
+  auto t = lmdb::txn::begin(s.env, false);
+  if (!t) return std::move(t).error();
+  status st = s.prepare_write(*t);
+  if (st.is_ok() && s.hd.dirty() > 0)
+    if (auto n = s.hd.checkpoint(*t); !n) st = std::move(n).error();
+  if (st.is_ok()) st = t->commit();
+  if (!st) {
+    t->abort();
+    s.hd.on_abort();
+    s.index.on_abort();
+    return st;
+  }
+  s.after_commit();
+  return status::ok();
+}
+
+std::uint64_t shard::checkpoints() const noexcept { return impl_->checkpoints; }
 
 shard_stats shard::stats() const {
   const impl& s = *impl_;
@@ -215,13 +271,15 @@ shard_stats shard::stats() const {
   out.cold_segments = cold->segments.size();
   out.cold_bytes = cold->bytes();
   out.cold_records_moved = s.cold_records_moved;
+  out.checkpoints = s.checkpoints;
+  out.unflushed_samples = s.unflushed.size();
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return out;
   if (auto n = s.index.count(*t)) out.series = *n;
   if (auto st = t->stat(s.db.rollups)) out.rollup_records = st->ms_entries;
   out.rollup_reads = s.rollup_reads.load();
   if (auto r = chunk_reader::open(*t, s.db))
-    if (auto n = r->count()) out.chunks = *n;
+    if (auto n = r->count()) out.chunks = *n + s.hd.unrecorded(); // open chunks only in the log count too
   return out;
 }
 

@@ -89,6 +89,12 @@ struct shard_options {
   /// copy holds only live pages, so it costs about the live data's size.
   /// 0: never.
   std::uint64_t compact_min_bytes = std::uint64_t{64} << 20;
+  /// The head logs in-order appends (store/head.hpp) and rewrites open
+  /// chunk records at checkpoints: one starts with the next write group
+  /// once this many samples were logged since the last (more: fewer record
+  /// rewrites, more memory for the logged samples readers see, a longer
+  /// replay after a crash). 0: max(262,144, 8 x the series in the head).
+  std::uint64_t checkpoint_samples = 0;
 };
 
 /// What open() does with compact_min_bytes (for tests): compacts the shard
@@ -97,7 +103,7 @@ status compact_if_sparse(const shard_options& opts, std::uint64_t min_bytes);
 
 struct shard_stats {
   std::uint64_t series = 0;          ///< series in the index
-  std::uint64_t chunks = 0;          ///< chunk records (sealed + open)
+  std::uint64_t chunks = 0;          ///< chunks: records (sealed + open) and open chunks only in the log
   std::uint64_t samples_appended = 0;///< since open
   std::uint64_t bytes_on_disk = 0;   ///< size of data.mdb actually used
   std::uint64_t rollup_records = 0;  ///< window records + watermarks in `rollups`
@@ -107,6 +113,8 @@ struct shard_stats {
   std::uint64_t cold_segments = 0;   ///< segment files in the cold tier
   std::uint64_t cold_bytes = 0;      ///< their bytes
   std::uint64_t cold_records_moved = 0; ///< chunk records moved to the cold tier since open
+  std::uint64_t checkpoints = 0;       ///< head checkpoints since open
+  std::uint64_t unflushed_samples = 0; ///< logged samples held for readers
 };
 
 /// What one cold-tier step did.
@@ -268,6 +276,16 @@ public:
 
   /// Flushes to disk (mdb_env_sync). Needed only under fsync_policy::never.
   status sync();
+
+  /// Checkpoints the head (its own write txn, committed per the fsync
+  /// policy): writes every open chunk changed since its record was written
+  /// and empties the log, so a restart replays nothing and readers drop
+  /// the logged samples. No txn when nothing changed. The owner calls it
+  /// when writes pause; ~shard() calls it. unavailable while a group is open.
+  status checkpoint();
+  /// Checkpoints done since open (by append_to_group, checkpoint(), and the
+  /// retention, rollup and cold steps, which start with one).
+  std::uint64_t checkpoints() const noexcept;
 
   shard_stats stats() const;
 

@@ -290,6 +290,10 @@ status remove_step(shard::impl& s, cold_pass& ps, cold_progress& p) {
     s.index.on_abort();
     return st;
   };
+  // A record whose open chunk grew since it was copied is rewritten here,
+  // so its changed bytes keep it hot, and no series the head forgets below
+  // has logged samples outside its records.
+  if (auto st = s.prepare_maintenance(*t); !st) return fail(st);
   if (!ps.registered) {
     for (const auto& info : ps.finished) {
       std::vector<std::uint8_t> v{1};
@@ -324,8 +328,8 @@ status remove_step(shard::impl& s, cold_pass& ps, cold_progress& p) {
     }
   }
   if (auto st = t->commit(); !st) return fail(st);
-  s.hd.on_commit();
-  s.index.on_commit();
+  s.after_commit();
+  if (deleted > 0) s.unflushed.clear_if_unpinned(); // every logged sample is in a record or a segment
   for (const auto& ls : forget) s.hd.forget(ls);
   ps.registered = true;
   ps.remove_pos = end;
@@ -344,6 +348,8 @@ result<cold_progress> shard::cold_step(const retention_policy& policy, timestamp
   if (!s.pass) {
     const timestamp_ms cutoff = floor_to(now - s.cold.after_ms, std::max<timestamp_ms>(s.cold.every_ms, 1));
     if (cutoff <= s.cold_cutoff) return p;
+    // The copy reads chunk records: they hold every logged sample first.
+    VIGIL_TRY(checkpoint());
     s.pass = std::make_unique<cold_pass>();
     s.pass->cutoff = cutoff;
   }

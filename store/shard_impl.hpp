@@ -19,6 +19,7 @@
 #include "store/schema.hpp"
 #include "store/series_index.hpp"
 #include "store/shard.hpp"
+#include "store/unflushed.hpp"
 
 namespace vigil::store {
 
@@ -71,6 +72,12 @@ struct shard::impl {
   timestamp_ms out_of_order_window_ms = 0;
   std::optional<lmdb::txn> group;   ///< the open group-commit transaction
   std::uint64_t group_samples = 0;
+  /// Logged samples not in chunk records yet, for readers (pinned before
+  /// their txn begins).
+  unflushed_samples unflushed;
+  std::uint64_t checkpoint_samples = 0; ///< option (0: auto)
+  std::uint64_t logged_since_checkpoint = 0;
+  std::uint64_t checkpoints = 0;
   rollup_config rollups;
   mutable std::atomic<std::uint64_t> rollup_reads{0}; ///< readers run on other threads
   // Cold tier (shard_cold.cpp). The set is swapped under the mutex; readers
@@ -94,6 +101,34 @@ struct shard::impl {
   void publish_cold(std::shared_ptr<const cold_set> next) {
     std::lock_guard<std::mutex> l(cold_mu);
     cold_segments = std::move(next);
+  }
+  /// A write txn that uses the head starts here: the log is replayed when
+  /// an abort dropped the head's state.
+  status prepare_write(lmdb::txn& t) {
+    if (hd.needs_replay()) return hd.replay(t, index);
+    return status::ok();
+  }
+  /// prepare_write() and a checkpoint: maintenance txns (retention, rollups,
+  /// cold moves) read and delete chunk records, which must hold everything.
+  status prepare_maintenance(lmdb::txn& t) {
+    VIGIL_TRY(prepare_write(t));
+    if (hd.dirty() == 0) return status::ok();
+    auto n = hd.checkpoint(t);
+    return n ? status::ok() : std::move(n).error();
+  }
+  /// After a write txn that used the head committed: publishes its logged
+  /// samples to readers (after the generation advanced, when it held a
+  /// checkpoint).
+  void after_commit(std::uint64_t txn = 0) {
+    if (hd.checkpointed()) {
+      unflushed.rotate();
+      logged_since_checkpoint = 0;
+      ++checkpoints;
+    }
+    if (!hd.logged().empty()) unflushed.publish(txn, hd.logged());
+    logged_since_checkpoint += hd.logged().size();
+    hd.on_commit();
+    index.on_commit();
   }
   void abort_group() {
     if (group) group->abort();

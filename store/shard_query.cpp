@@ -53,7 +53,7 @@ result<std::vector<labels>> matching_labels(const shard::impl& s, const lmdb::tx
   const series_index& index = s.index;
   auto refs = index.select(t, ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(t, s.db, s.cold_now());
+  auto reader = chunk_reader::open(t, s.db, s.cold_now(), &s.unflushed);
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<labels> out;
@@ -89,11 +89,12 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
                                           const read_limits& limits) const {
   const impl& s = *impl_;
   if (limits.expired && limits.expired()) return status{errc::timeout, "deadline passed before the read"};
+  const unflushed_pin pin(&s.unflushed); // before the txn begins
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
   if (!reader) return std::move(reader).error();
   std::vector<series> out;
   std::vector<sample> scratch;
@@ -133,6 +134,7 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
 }
 
 result<std::vector<labels>> shard::series_labels(const matchers& ms, time_range range) const {
+  const unflushed_pin pin(&impl_->unflushed); // before the txn begins
   auto t = lmdb::txn::begin(impl_->env, true);
   if (!t) return std::move(t).error();
   auto out = matching_labels(*impl_, *t, ms, range);
@@ -142,6 +144,7 @@ result<std::vector<labels>> shard::series_labels(const matchers& ms, time_range 
 
 result<std::vector<std::string>> shard::label_names(const matchers& ms, time_range range) const {
   const impl& s = *impl_;
+  const unflushed_pin pin(&s.unflushed); // before the txn begins
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   if (!ms.empty()) {
@@ -154,7 +157,7 @@ result<std::vector<std::string>> shard::label_names(const matchers& ms, time_ran
   }
   auto names = s.index.names(*t);
   if (!names || unbounded(range)) return names;
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<std::string> out;
@@ -171,6 +174,7 @@ result<std::vector<std::string>> shard::label_names(const matchers& ms, time_ran
 result<std::vector<std::string>> shard::label_values(std::string_view name, const matchers& ms,
                                                      time_range range) const {
   const impl& s = *impl_;
+  const unflushed_pin pin(&s.unflushed); // before the txn begins
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   if (!ms.empty()) {
@@ -183,7 +187,7 @@ result<std::vector<std::string>> shard::label_values(std::string_view name, cons
   }
   auto values = s.index.values(*t, name);
   if (!values || unbounded(range)) return values;
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<std::string> out;

@@ -64,6 +64,9 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
     s.index.on_abort();
     return st;
   };
+  // Retention decides by the records' newest samples: they must hold
+  // every logged sample.
+  if (auto st = s.prepare_maintenance(*t); !st) return fail(st);
   // The cursor is closed before the transaction ends (also on errors):
   // LMDB frees a write transaction's cursors when it commits or aborts.
   std::vector<std::pair<series_ref, labels>> batch;
@@ -114,8 +117,10 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
     ++p.series_deleted;
   }
   if (auto st = t->commit(); !st) return fail(st);
-  s.hd.on_commit();
-  s.index.on_commit();
+  s.after_commit();
+  // The deleted records held every logged sample (checkpointed above): what
+  // readers still see of those would bring expired samples back.
+  if (p.chunks_deleted > 0) s.unflushed.clear_if_unpinned();
   return p;
 }
 

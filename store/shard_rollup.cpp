@@ -217,14 +217,13 @@ status trim_rollups(lmdb::txn& t, const schema& db, const rollup_config& cfg, se
   return status::ok();
 }
 
-result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, std::size_t max_series,
-                                           std::size_t max_windows) {
-  impl& s = *impl_;
+namespace {
+
+/// rollup_step's work inside its write txn `tx`.
+result<rollup_progress> rollup_in(shard::impl& s, lmdb::txn& tx, timestamp_ms now, series_ref from,
+                                  std::size_t max_series, std::size_t max_windows) {
   rollup_progress p;
-  if (!s.rollups.enabled()) return p;
-  if (s.group) return unavailable("rollup: the open write group must be committed first");
-  auto t = lmdb::txn::begin(s.env, false);
-  if (!t) return std::move(t).error();
+  lmdb::txn* t = &tx;
   std::vector<series_ref> refs;
   {
     auto c = lmdb::cursor::open(*t, s.db.series);
@@ -264,8 +263,37 @@ result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, st
     if (p.next == ref) break;
   }
   }
-  VIGIL_TRY(t->commit());
   return p;
+}
+
+} // namespace
+
+result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, std::size_t max_series,
+                                           std::size_t max_windows) {
+  impl& s = *impl_;
+  if (!s.rollups.enabled()) return rollup_progress{};
+  if (s.group) return unavailable("rollup: the open write group must be committed first");
+  auto t = lmdb::txn::begin(s.env, false);
+  if (!t) return std::move(t).error();
+  // Windows are read from chunk records, which must hold every logged sample.
+  if (auto st = s.prepare_maintenance(*t); !st) {
+    t->abort();
+    s.hd.on_abort();
+    s.index.on_abort();
+    return st;
+  }
+  auto r = rollup_in(s, *t, now, from, max_series, max_windows);
+  if (r) {
+    if (auto st = t->commit(); !st) r = st;
+  }
+  if (!r) {
+    t->abort();
+    s.hd.on_abort();
+    s.index.on_abort();
+    return r;
+  }
+  s.after_commit();
+  return r;
 }
 
 std::vector<timestamp_ms> shard::rollup_resolutions() const {
@@ -287,11 +315,12 @@ result<std::optional<std::vector<series>>> shard::select_rollup(const rollup_rea
       rollup_floor(req.start, res) != req.start || (req.step > 0 && req.step % res != 0) || req.end < req.start)
     return answer{};
   if (limits.expired && limits.expired()) return status{errc::timeout, "deadline passed before the read"};
+  const unflushed_pin pin(&s.unflushed); // before the txn begins
   auto t = lmdb::txn::begin(s.env, true);
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, req.ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now());
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
   if (!reader) return std::move(reader).error();
   auto c = lmdb::cursor::open(*t, s.db.rollups);
   if (!c) return std::move(c).error();

@@ -36,10 +36,15 @@ struct fixture : env_with_schema {
     open();
     start();
   }
+  /// Whether append() checkpoints before it commits (so that every sample
+  /// is in chunk records, which chunks() and samples() read).
+  bool checkpoint_each = true;
+
   append_stats append(const write_batch& b) {
     auto t = begin(false);
     auto st = hd->append(t, *idx, b);
     BOOST_REQUIRE_MESSAGE(st.has_value(), (st ? std::string() : st.error().to_string()));
+    if (checkpoint_each) BOOST_REQUIRE(hd->checkpoint(t).has_value());
     BOOST_REQUIRE(idx->flush(t).is_ok());
     BOOST_REQUIRE(t.commit().is_ok());
     hd->on_commit();

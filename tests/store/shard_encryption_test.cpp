@@ -311,12 +311,17 @@ BOOST_AUTO_TEST_CASE(files_hold_no_label_value_or_sample_bytes_when_encrypted) {
   for (const bool encrypted : {false, true}) {
     test::temp_dir dir;
     const auto o = options_in(dir.str() + "/shard-003", encrypted ? std::optional(key_of(1)) : std::nullopt);
+    std::string logged; // the files while the samples are in the head's log (a crash image)
     {
       auto sh = shard::open(o);
       BOOST_REQUIRE(sh.has_value());
       BOOST_REQUIRE((*sh)->append(secret_batch()).has_value());
       for (const auto& b : make_batches(30)) BOOST_REQUIRE((*sh)->append(b).has_value());
+      BOOST_TEST((*sh)->stats().unflushed_samples > 0u);
+      logged = all_file_bytes(o.dir);
     }
+    if (encrypted) BOOST_TEST(count_found(logged) == 0u);
+    else BOOST_TEST(count_found(logged) >= 2u); // the label value and the first value's bits
     const std::string bytes = all_file_bytes(o.dir);
     for (const auto& [what, needle] : needles()) {
       const bool found = bytes.find(needle) != std::string::npos;

@@ -184,6 +184,29 @@ BOOST_AUTO_TEST_CASE(matches_an_in_memory_model_across_reopens) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(matches_the_model_across_checkpoints_and_crashes) {
+  // Checkpoints every few hundred samples, and every 15 rounds the process
+  // "dies": the next rounds run on a copy of the committed file, whose open
+  // replays the head's log.
+  std::mt19937_64 rng(77);
+  shard_fixture f(fsync_policy::never);
+  f.opts.checkpoint_samples = 700;
+  f.reopen();
+  std::vector<labels> all;
+  for (int i = 0; i < series_count; ++i) all.push_back(series_labels_of(i));
+  model m;
+  for (int round = 0; round < rounds; ++round) {
+    for (const auto& b : make_round(rng, m, all, round)) f.append(b);
+    if (round % 10 == 9) check_queries(rng, f, m, round + 1);
+    if (round % 15 == 14) crash_and_reopen(f, "crash-" + std::to_string(round));
+  }
+  BOOST_TEST(f.sh->checkpoints() > 0u);
+  for (int k = 0; k < 50; ++k) {
+    const matchers ms{eq("__name__", num("metric_", static_cast<std::uint64_t>(k)))};
+    BOOST_REQUIRE(f.select(ms) == m.select(ms, time_range::all()));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(open_time_does_not_grow_with_data) {
   shard_fixture f(fsync_policy::never);
   const auto time_open = [&] {

@@ -47,6 +47,8 @@ BOOST_AUTO_TEST_CASE(appends_and_selects_sorted_by_labels) {
 BOOST_AUTO_TEST_CASE(reopen_keeps_data_and_continues_the_open_chunk) {
   shard_fixture f;
   f.append({{ramp(up_api, 0, 30)}});
+  BOOST_TEST(f.sh->stats().chunks == 1u); // in the head's log until a checkpoint, counted all the same
+  BOOST_REQUIRE(f.sh->checkpoint().is_ok());
   BOOST_TEST(f.sh->stats().chunks == 1u);
   f.reopen();
   BOOST_TEST(f.select({eq("job", "api")}) == std::vector<series>({ramp(up_api, 0, 30)}),
@@ -247,6 +249,9 @@ BOOST_AUTO_TEST_CASE(fsync_never_survives_reopen_after_sync) {
 BOOST_AUTO_TEST_CASE(stats_count_series_chunks_and_samples) {
   shard_fixture f;
   f.append({{ramp(up_api, 0, 130), ramp(up_db, 0, 5)}});
+  BOOST_TEST(f.sh->stats().chunks == 3u); // the cut chunk's record, two open chunks in the log
+  BOOST_TEST(f.sh->stats().unflushed_samples == 135u);
+  BOOST_REQUIRE(f.sh->checkpoint().is_ok());
   const auto st = f.sh->stats();
   BOOST_TEST(st.series == 2u);
   BOOST_TEST(st.chunks == 3u);

@@ -1,7 +1,9 @@
 // tests/store/shard_test_util.hpp - a shard in a temporary directory.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <string>
 #include <optional>
 
 #include <boost/test/unit_test.hpp>
@@ -43,5 +45,21 @@ struct shard_fixture {
     return *r;
   }
 };
+
+/// What a process killed now would leave: the committed data file, copied
+/// while no write txn runs (LMDB writes committed pages with write(), so the
+/// copy reads them from the page cache). The fixture then uses the copy
+/// (`name` under its temporary directory); the old shard is closed, its
+/// close-time checkpoint going to the old directory.
+inline void crash_and_reopen(shard_fixture& f, const std::string& name) {
+  namespace fs = std::filesystem;
+  const std::string to = f.dir.str() + "/" + name;
+  fs::create_directories(to);
+  fs::copy_file(f.opts.dir + "/data.mdb", to + "/data.mdb");
+  f.opts.dir = to;
+  auto r = shard::open(f.opts);
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  f.sh = std::move(*r);
+}
 
 } // namespace vigil::store::testing
