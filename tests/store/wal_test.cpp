@@ -1,0 +1,175 @@
+// The head's log records (store/wal.hpp) and the readers' view of logged
+// samples (store/unflushed.hpp).
+#include "store/wal.hpp"
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "store/unflushed.hpp"
+#include "tests/store/test_print.hpp"
+
+using namespace vigil;
+using namespace vigil::store;
+
+namespace {
+
+std::vector<std::pair<series_ref, std::vector<sample>>> decode(std::span<const std::uint8_t> rec, status* st) {
+  std::vector<std::pair<series_ref, std::vector<sample>>> out;
+  *st = decode_wal_record(rec, [&](series_ref ref, std::span<const sample> s) {
+    out.emplace_back(ref, std::vector<sample>(s.begin(), s.end()));
+    return status::ok();
+  });
+  return out;
+}
+
+std::vector<sample> read(const unflushed_samples& u, series_ref ref, std::uint64_t snapshot,
+                         timestamp_ms lo = std::numeric_limits<timestamp_ms>::min(),
+                         timestamp_ms hi = std::numeric_limits<timestamp_ms>::max()) {
+  std::vector<sample> out;
+  u.samples(ref, lo, hi, snapshot, out);
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(wal)
+
+BOOST_AUTO_TEST_CASE(records_round_trip_groups_times_and_value_bits) {
+  const double nan_marker = std::bit_cast<double>(std::uint64_t{0x7ff0000000000002});
+  const std::vector<logged_sample> in{{7, -5'000, 1.5},         {7, 10'000, nan_marker},
+                                      {7, 10'001, -0.0},        {3, std::numeric_limits<timestamp_ms>::min() / 2, 1e300},
+                                      {3, 1'700'000'000'000, 2}, {7, 20'000, 3}, // 7 again: a new group
+                                      {9, 0, std::numeric_limits<double>::infinity()}};
+  std::vector<std::uint8_t> rec;
+  encode_wal_record(in, rec);
+  status st;
+  const auto got = decode(rec, &st);
+  BOOST_REQUIRE(st.is_ok());
+  BOOST_REQUIRE_EQUAL(got.size(), 4u);
+  std::vector<logged_sample> flat;
+  for (const auto& [ref, ss] : got)
+    for (const auto& x : ss) flat.push_back({ref, x.t, x.v});
+  BOOST_REQUIRE_EQUAL(flat.size(), in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    BOOST_TEST(flat[i].ref == in[i].ref);
+    BOOST_TEST(flat[i].t == in[i].t);
+    BOOST_TEST(std::bit_cast<std::uint64_t>(flat[i].v) == std::bit_cast<std::uint64_t>(in[i].v));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(damaged_records_are_corruption_never_a_read_past_the_end) {
+  std::vector<logged_sample> in;
+  for (int i = 0; i < 50; ++i) in.push_back({static_cast<series_ref>(1 + i / 10), i * 15'000, i * 0.5});
+  std::vector<std::uint8_t> rec;
+  encode_wal_record(in, rec);
+  BOOST_TEST(rec.size() <= 1 + 5 * 5 + in.size() * 10); // a scrape's samples: ~10 bytes each
+  status st;
+  const auto whole = decode(rec, &st);
+  BOOST_REQUIRE(st.is_ok());
+  for (std::size_t n = 0; n < rec.size(); ++n) { // every truncation: corruption, or whole groups only
+    std::vector<std::uint8_t> cut(rec.begin(), rec.begin() + static_cast<std::ptrdiff_t>(n));
+    const auto got = decode(cut, &st);
+    if (st.is_ok()) {
+      BOOST_TEST(n > 0u);
+      BOOST_TEST(got.size() < whole.size());
+      for (std::size_t g = 0; g < got.size(); ++g) BOOST_TEST((got[g] == whole[g]), "truncated to " << n);
+    } else {
+      BOOST_TEST(st.code() == errc::corruption, "truncated to " << n);
+    }
+  }
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 2000; ++round) { // bit flips: corruption or a decodable record, no crash
+    auto bad = rec;
+    bad[rng() % bad.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    decode(bad, &st);
+    BOOST_TEST((st.is_ok() || st.code() == errc::corruption));
+  }
+  rec[0] = 2;
+  decode(rec, &st);
+  BOOST_TEST(st.code() == errc::corruption);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(unflushed)
+
+BOOST_AUTO_TEST_CASE(readers_see_only_txns_in_their_snapshot_and_the_range) {
+  unflushed_samples u;
+  const std::vector<logged_sample> a{{1, 10, 1}, {1, 20, 2}, {2, 10, 5}};
+  const std::vector<logged_sample> b{{1, 30, 3}};
+  u.begin_commit(5);
+  u.publish(5, a);
+  u.begin_commit(6);
+  u.publish(6, b);
+  BOOST_TEST(u.size() == 4u);
+  BOOST_TEST(read(u, 1, 5) == std::vector<sample>({{10, 1}, {20, 2}}));
+  BOOST_TEST(read(u, 1, 6) == std::vector<sample>({{10, 1}, {20, 2}, {30, 3}}));
+  BOOST_TEST(read(u, 1, 6, 15, 25) == std::vector<sample>({{20, 2}}));
+  BOOST_TEST(read(u, 2, 4).empty());
+  BOOST_TEST(u.has_samples(2, 0, 10, 5));
+  BOOST_TEST(!u.has_samples(2, 11, 100, 5));
+  BOOST_TEST(!u.has_samples(1, 25, 100, 5)); // (30, 3) is txn 6's
+}
+
+BOOST_AUTO_TEST_CASE(rotation_keeps_what_a_pinned_reader_may_need) {
+  unflushed_samples u;
+  u.publish(1, std::vector<logged_sample>{{1, 10, 1}});      // generation 0
+  BOOST_TEST(u.rotate());                                    // -> 1: generation 0 is the previous one
+  u.publish(2, std::vector<logged_sample>{{1, 20, 2}});
+  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{10, 1}, {20, 2}}));
+  {
+    const unflushed_pin pin(&u); // a reader pinned at generation 1 may need generation 1's samples
+    BOOST_TEST(u.rotate());      // -> 2: drops generation 0
+    BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{20, 2}}));
+    BOOST_TEST(!u.rotate());     // would drop generation 1: refused while pinned
+    BOOST_TEST(!u.clear_if_unpinned());
+    BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{20, 2}}));
+  }
+  BOOST_TEST(u.rotate()); // -> 3
+  BOOST_TEST(u.size() == 0u);
+  u.publish(3, std::vector<logged_sample>{{4, 1, 1}});
+  BOOST_TEST(u.clear_if_unpinned());
+  BOOST_TEST(read(u, 4, 9).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_sample_not_after_the_newest_stays_sorted_and_the_newer_value_wins) {
+  unflushed_samples u;
+  u.publish(1, std::vector<logged_sample>{{1, 10, 1}, {1, 30, 3}});
+  u.publish(2, std::vector<logged_sample>{{1, 20, 2}, {1, 30, 33}});
+  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{10, 1}, {20, 2}, {30, 33}}));
+  // Across generations: the newer generation's value at an equal time.
+  BOOST_TEST(u.rotate());
+  u.publish(3, std::vector<logged_sample>{{1, 5, 0.5}, {1, 10, 11}});
+  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{5, 0.5}, {10, 11}, {20, 2}, {30, 33}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_reader_whose_snapshot_holds_an_announced_txn_waits_for_its_samples) {
+  unflushed_samples u;
+  u.begin_commit(7);
+  std::atomic<bool> done{false};
+  std::vector<sample> seen;
+  std::thread reader([&] {
+    u.wait_published(7); // its snapshot holds txn 7 (committed, not yet published)
+    seen = read(u, 1, 7);
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  BOOST_TEST(!done.load());
+  u.publish(7, std::vector<logged_sample>{{1, 10, 1}});
+  reader.join();
+  BOOST_TEST(seen == std::vector<sample>({{10, 1}}));
+  u.begin_commit(9);
+  u.wait_published(8); // an older snapshot does not wait
+  u.end_commit();      // txn 9 failed
+  u.wait_published(9);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
