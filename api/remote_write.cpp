@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <unordered_map>
 
 #include <google/protobuf/arena.h>
 #include <snappy.h>
@@ -62,6 +63,55 @@ result<labels> to_labels(std::span<const label_view> in, int i) {
   if (dup != out.end()) return invalid_argument(at(i) + ": duplicate label name " + quoted(dup->name));
   std::erase_if(out, [](const label& l) { return l.value.empty(); });
   return labels::from_sorted(std::move(out));
+}
+
+/// The label sets of series this thread decoded recently, by a hash of their
+/// labels as they lie in the body: a sender repeats the same series in every
+/// request, so a known one shares the label set already built (a reference
+/// count; no strings copied, no validation, its hash() already computed)
+/// instead of building and hashing a new one. Only label lists that are
+/// exactly a label set's pairs (sorted by name, no empty value) are kept;
+/// a hit is confirmed by comparing every name and value.
+class label_cache {
+public:
+  static std::uint64_t key(std::span<const label_view> in) noexcept {
+    std::uint64_t h = in.size();
+    const std::hash<std::string_view> hs;
+    for (const auto& l : in) h = (h ^ hs(l.name)) * 0x9e3779b97f4a7c15ULL ^ hs(l.value) * 0xbf58476d1ce4e5b9ULL;
+    return h;
+  }
+  const labels* find(std::uint64_t k, std::span<const label_view> in) const {
+    const auto it = map_.find(k);
+    if (it == map_.end()) return nullptr;
+    const auto& ps = it->second.pairs();
+    if (ps.size() != in.size()) return nullptr;
+    for (std::size_t j = 0; j < in.size(); ++j)
+      if (ps[j].name != in[j].name || ps[j].value != in[j].value) return nullptr;
+    return &it->second;
+  }
+  void put(std::uint64_t k, std::span<const label_view> in, const labels& ls) {
+    const auto& ps = ls.pairs();
+    if (ps.size() != in.size()) return; // reordered or had empty values: not this body's list
+    for (std::size_t j = 0; j < in.size(); ++j)
+      if (ps[j].name != in[j].name || ps[j].value != in[j].value) return;
+    if (map_.size() >= max_entries) map_.clear(); // a churn of series: start over
+    (void)ls.hash(); // computed once, kept with the shared set
+    map_.insert_or_assign(k, ls);
+  }
+
+private:
+  static constexpr std::size_t max_entries = std::size_t{1} << 19;
+  std::unordered_map<std::uint64_t, labels> map_;
+};
+
+/// to_labels() through this thread's label_cache.
+result<labels> cached_labels(std::span<const label_view> in, int i) {
+  thread_local label_cache cache;
+  const std::uint64_t k = label_cache::key(in);
+  if (const labels* hit = cache.find(k, in)) return *hit;
+  auto ls = to_labels(in, i);
+  if (ls) cache.put(k, in, *ls);
+  return ls;
 }
 
 /// Stable-sorts samples by time when the sender did not send them in order.
@@ -334,7 +384,7 @@ result<write_batch> to_batch(std::string_view raw, std::vector<metric_metadata>*
   for (std::size_t i = 0; i < series_bodies.size(); ++i) {
     auto& item = out.items.emplace_back();
     if (!parse_series(series_bodies[i], views, item.samples)) return malformed();
-    result<labels> ls = invalid ? result<labels>(*invalid) : to_labels(views, static_cast<int>(i));
+    result<labels> ls = invalid ? result<labels>(*invalid) : cached_labels(views, static_cast<int>(i));
     if (!ls && !invalid) invalid = std::move(ls).error();
     if (invalid || item.samples.empty()) {
       out.items.pop_back();

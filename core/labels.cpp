@@ -32,20 +32,34 @@ labels::labels(std::vector<label> pairs) {
       out.push_back(std::move(p));
   }
   std::erase_if(out, [](const label& l) { return l.value.empty(); });
-  pairs_ = std::move(out);
+  *this = of(std::move(out));
+}
+
+labels labels::of(std::vector<label> pairs) {
+  labels l;
+  if (!pairs.empty()) {
+    auto r = std::make_shared<rep>();
+    r->pairs = std::move(pairs);
+    l.rep_ = std::move(r);
+  }
+  return l;
+}
+
+const std::vector<label>& labels::empty_pairs() noexcept {
+  static const std::vector<label> none;
+  return none;
 }
 
 labels labels::from_sorted(std::vector<label> pairs) {
   assert(sorted_unique(pairs));
-  labels l;
-  l.pairs_ = std::move(pairs);
-  return l;
+  return of(std::move(pairs));
 }
 
 std::string_view labels::get(std::string_view name) const noexcept {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
+  const auto& ps = pairs();
+  auto it = std::lower_bound(ps.begin(), ps.end(), name,
                              [](const label& l, std::string_view n) { return l.name < n; });
-  if (it != pairs_.end() && it->name == name) return it->value;
+  if (it != ps.end() && it->name == name) return it->value;
   return {};
 }
 
@@ -54,20 +68,20 @@ bool labels::has(std::string_view name) const noexcept { return !get(name).empty
 std::uint64_t labels::compute_hash() const noexcept {
   static constexpr std::string_view sep{"\xff", 1};
   std::uint64_t h = fnv1a_offset;
-  for (const auto& l : pairs_) {
+  for (const auto& l : pairs()) {
     h = fnv1a_update(fnv1a_update(h, l.name), sep);
     h = fnv1a_update(fnv1a_update(h, l.value), sep);
   }
   h = mix64(h);
-  hash_.store(h, std::memory_order_relaxed);
+  if (rep_) rep_->hash.store(h, std::memory_order_relaxed);
   return h;
 }
 
 labels labels::with(std::string_view name, std::string_view value) const {
   std::vector<label> out;
-  out.reserve(pairs_.size() + 1);
+  out.reserve(pairs().size() + 1);
   bool done = false;
-  for (const auto& l : pairs_) {
+  for (const auto& l : pairs()) {
     if (!done && l.name >= name) {
       if (!value.empty()) out.push_back({std::string(name), std::string(value)});
       done = true;
@@ -81,15 +95,15 @@ labels labels::with(std::string_view name, std::string_view value) const {
 
 labels labels::without(const std::vector<std::string>& names) const {
   std::vector<label> out;
-  out.reserve(pairs_.size());
-  for (const auto& l : pairs_)
+  out.reserve(pairs().size());
+  for (const auto& l : pairs())
     if (std::find(names.begin(), names.end(), l.name) == names.end()) out.push_back(l);
   return from_sorted(std::move(out));
 }
 
 labels labels::keep_only(const std::vector<std::string>& names) const {
   std::vector<label> out;
-  for (const auto& l : pairs_)
+  for (const auto& l : pairs())
     if (std::find(names.begin(), names.end(), l.name) != names.end()) out.push_back(l);
   return from_sorted(std::move(out));
 }
@@ -116,7 +130,7 @@ std::string labels::to_string() const {
   std::string out(metric_name());
   out += '{';
   bool first = true;
-  for (const auto& l : pairs_) {
+  for (const auto& l : pairs()) {
     if (l.name == metric_name_label) continue;
     if (!first) out += ", ";
     first = false;

@@ -34,25 +34,6 @@ struct label {
 class labels {
 public:
   labels() = default;
-  labels(const labels& o) : pairs_(o.pairs_), hash_(o.hash_.load(std::memory_order_relaxed)) {}
-  labels(labels&& o) noexcept : pairs_(std::move(o.pairs_)), hash_(o.hash_.load(std::memory_order_relaxed)) {
-    o.hash_.store(0, std::memory_order_relaxed);
-  }
-  labels& operator=(const labels& o) {
-    if (this != &o) {
-      pairs_ = o.pairs_;
-      hash_.store(o.hash_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    }
-    return *this;
-  }
-  labels& operator=(labels&& o) noexcept {
-    if (this != &o) {
-      pairs_ = std::move(o.pairs_);
-      hash_.store(o.hash_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-      o.hash_.store(0, std::memory_order_relaxed);
-    }
-    return *this;
-  }
   /// Sorts by name. Later duplicates of a name replace earlier ones; pairs
   /// with an empty value are dropped (Prometheus: empty == absent).
   explicit labels(std::vector<label> pairs);
@@ -62,11 +43,11 @@ public:
   /// @pre is_sorted_unique(pairs) (asserted in debug builds)
   static labels from_sorted(std::vector<label> pairs);
 
-  const std::vector<label>& pairs() const noexcept { return pairs_; }
-  std::size_t size() const noexcept { return pairs_.size(); }
-  bool empty() const noexcept { return pairs_.empty(); }
-  auto begin() const noexcept { return pairs_.begin(); }
-  auto end() const noexcept { return pairs_.end(); }
+  const std::vector<label>& pairs() const noexcept { return rep_ ? rep_->pairs : empty_pairs(); }
+  std::size_t size() const noexcept { return pairs().size(); }
+  bool empty() const noexcept { return pairs().empty(); }
+  auto begin() const noexcept { return pairs().begin(); }
+  auto end() const noexcept { return pairs().end(); }
 
   /// The value of `name`, or "" when absent.
   std::string_view get(std::string_view name) const noexcept;
@@ -76,10 +57,11 @@ public:
   /// Stable 64-bit hash of the sorted pairs (FNV-1a over name \xff value \xff,
   /// then a 64-bit finalizer). Part of the on-disk/cluster contract: series
   /// placement on shards depends on it, so it never changes. Computed once
-  /// per object and kept (copies and moves keep it too): the router and the
+  /// per label set and kept with it (copies share it): the router and the
   /// shard's head hash the same label set of every ingested series.
   std::uint64_t hash() const noexcept {
-    const std::uint64_t h = hash_.load(std::memory_order_relaxed);
+    if (!rep_) return compute_hash();
+    const std::uint64_t h = rep_->hash.load(std::memory_order_relaxed);
     return h != 0 ? h : compute_hash();
   }
 
@@ -94,17 +76,26 @@ public:
   /// Prometheus notation: name{a="b", c="d"}; `{}` when empty.
   std::string to_string() const;
 
-  friend bool operator==(const labels& a, const labels& b) { return a.pairs_ == b.pairs_; }
-  friend auto operator<=>(const labels& a, const labels& b) { return a.pairs_ <=> b.pairs_; }
+  friend bool operator==(const labels& a, const labels& b) {
+    return a.rep_ == b.rep_ || a.pairs() == b.pairs();
+  }
+  friend auto operator<=>(const labels& a, const labels& b) { return a.pairs() <=> b.pairs(); }
 
 private:
+  /// The pairs, immutable and shared by every copy (a copy costs a
+  /// reference count), with hash(), once computed (0: not yet). The hash is
+  /// atomic (relaxed): a label set may be read, and hashed, on several
+  /// threads at once.
+  struct rep {
+    std::vector<label> pairs;
+    mutable std::atomic<std::uint64_t> hash{0};
+  };
+  static const std::vector<label>& empty_pairs() noexcept;
+  static labels of(std::vector<label> pairs);
   /// Computes hash() and keeps it (a hash of 0 is computed every time).
   std::uint64_t compute_hash() const noexcept;
 
-  std::vector<label> pairs_;
-  /// hash(), once computed (0: not yet). Atomic (relaxed): a label set may
-  /// be read, and hashed, on several threads at once.
-  mutable std::atomic<std::uint64_t> hash_{0};
+  std::shared_ptr<const rep> rep_; ///< null: no labels
 };
 
 /// Escapes a label value for Prometheus text notation (\\, \", \n).

@@ -204,6 +204,33 @@ BOOST_AUTO_TEST_CASE(rejects_bad_labels) {
              "timeseries[0].labels[1]: value of label \"job\" is not valid UTF-8");
 }
 
+BOOST_AUTO_TEST_CASE(repeated_series_share_their_label_sets_and_new_ones_are_still_checked) {
+  // The decoder keeps the label sets of series it saw (per thread): the same
+  // series in the next request shares the set; anything else is built and
+  // validated as before, in either order on the wire.
+  const auto body = [](const std::vector<std::pair<std::string, std::string>>& ls) {
+    return compress(field(1, series_pb(ls, {{1, 1}})));
+  };
+  auto a = decode_remote_write(body({{"__name__", "m"}, {"job", "a"}}));
+  auto b = decode_remote_write(body({{"__name__", "m"}, {"job", "a"}}));
+  BOOST_REQUIRE(a.has_value() && b.has_value());
+  BOOST_TEST(a->items[0].lbls == b->items[0].lbls);
+  BOOST_TEST(&a->items[0].lbls.pairs() == &b->items[0].lbls.pairs()); // shared, not rebuilt
+  auto c = decode_remote_write(body({{"__name__", "m"}, {"job", "b"}}));
+  BOOST_REQUIRE(c.has_value());
+  BOOST_TEST(c->items[0].lbls.get("job") == "b");
+  BOOST_TEST(c->items[0].lbls.hash() != a->items[0].lbls.hash());
+  for (int round = 0; round < 2; ++round) { // an unsorted list and one with an empty value: never shared wrongly
+    auto d = decode_remote_write(body({{"job", "a"}, {"__name__", "m"}, {"x", ""}}));
+    BOOST_REQUIRE(d.has_value());
+    BOOST_TEST(d->items[0].lbls == a->items[0].lbls);
+  }
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", "m"}, {"job", "\xff"}}, {{1, 1}}))) ==
+             "timeseries[0].labels[1]: value of label \"job\" is not valid UTF-8");
+  BOOST_TEST(decode_error(field(1, series_pb({{"__name__", "m"}, {"job", "\xff"}}, {{1, 1}}))) ==
+             "timeseries[0].labels[1]: value of label \"job\" is not valid UTF-8");
+}
+
 BOOST_AUTO_TEST_CASE(survives_random_and_mutated_input) {
   std::mt19937_64 rng(7);
   auto valid = encode_remote_write(random_batch(rng));
