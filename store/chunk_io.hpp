@@ -32,4 +32,15 @@ status put_chunk_record(lmdb::txn& t, const schema& db, const chunk_key& key, ch
                         timestamp_ms max_t, std::span<const std::uint8_t> payload,
                         std::vector<std::uint8_t>& scratch);
 
+/// Open chunks (`heads`, FORMAT.md §1): key [u64 BE ref], value [u64 BE
+/// start ^ 2^63] + the chunk record, which in an encrypted store is
+/// encrypted as the `chunks` record under key (ref, start) would be.
+status put_head_record(lmdb::txn& t, const schema& db, series_ref ref, timestamp_ms start, timestamp_ms max_t,
+                       std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& scratch);
+
+/// Parses a `heads` value of series `ref`: its chunk's start into *start.
+/// corruption as read_chunk_record.
+result<chunk_view> read_head_record(const schema& db, series_ref ref, lmdb::bytes stored,
+                                    std::vector<std::uint8_t>& scratch, timestamp_ms* start);
+
 } // namespace vigil::store

@@ -105,6 +105,41 @@ result<bool> chunk_reader::seek_first(series_ref ref, time_range range) {
 }
 
 status chunk_reader::hot_samples(series_ref ref, time_range range, std::vector<sample>& out) {
+  const auto before = out.size();
+  VIGIL_TRY(record_samples(ref, range, out));
+  // The open chunk (after every record of the series).
+  chunk_view c;
+  timestamp_ms start = 0;
+  auto open = head_record(ref, &c, &start);
+  if (!open) return std::move(open).error();
+  if (!*open || start > range.max || c.max_t < range.min) return status::ok();
+  open_buf_.clear();
+  if (!decode_chunk_range(c, range.min, range.max, open_buf_))
+    return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
+  if (out.size() == before || open_buf_.empty() || open_buf_.front().t > out.back().t) {
+    out.insert(out.end(), open_buf_.begin(), open_buf_.end());
+  } else { // not expected (records end before the open chunk starts); merged all the same
+    hot_buf_.assign(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+    out.resize(before);
+    merge_prefer_newer(hot_buf_, open_buf_, scratch_);
+    out.insert(out.end(), hot_buf_.begin(), hot_buf_.end());
+  }
+  return status::ok();
+}
+
+result<bool> chunk_reader::head_record(series_ref ref, chunk_view* out, timestamp_ms* start) {
+  const ref_key key = make_ref_key(ref);
+  lmdb::bytes v;
+  auto st = txn_->get(db_.heads, key, &v);
+  if (st.code() == errc::not_found) return false;
+  if (!st) return st;
+  auto rec = read_head_record(db_, ref, v, open_plain_, start);
+  if (!rec) return corruption("open chunk of series " + std::to_string(ref) + ": " + rec.error().message());
+  *out = *rec;
+  return true;
+}
+
+status chunk_reader::record_samples(series_ref ref, time_range range, std::vector<sample>& out) {
   plain_key_.clear();
   if (range.min > range.max) return status::ok();
   auto at = seek_first(ref, range);
@@ -126,6 +161,22 @@ status chunk_reader::hot_samples(series_ref ref, time_range range, std::vector<s
 }
 
 result<bool> chunk_reader::hot_has_samples(series_ref ref, time_range range) {
+  auto in_records = record_has_samples(ref, range);
+  if (!in_records || *in_records) return in_records;
+  if (range.min > range.max) return false;
+  chunk_view c;
+  timestamp_ms start = 0;
+  auto open = head_record(ref, &c, &start);
+  if (!open || !*open) return open;
+  if (start > range.max || c.max_t < range.min) return false;
+  if (start >= range.min || c.max_t <= range.max) return true;
+  it_.reset(c);
+  if (it_.seek(range.min) && it_.t() <= range.max) return true;
+  if (!it_.err().is_ok()) return corruption("open chunk of series " + std::to_string(ref) + ": " + it_.err().message());
+  return false;
+}
+
+result<bool> chunk_reader::record_has_samples(series_ref ref, time_range range) {
   plain_key_.clear();
   if (range.min > range.max) return false;
   auto at = seek_first(ref, range);
@@ -146,7 +197,9 @@ result<bool> chunk_reader::hot_has_samples(series_ref ref, time_range range) {
 result<std::uint64_t> chunk_reader::count() const {
   auto st = txn_->stat(db_.chunks);
   if (!st) return std::move(st).error();
-  return static_cast<std::uint64_t>(st->ms_entries);
+  auto heads = txn_->stat(db_.heads);
+  if (!heads) return std::move(heads).error();
+  return static_cast<std::uint64_t>(st->ms_entries) + static_cast<std::uint64_t>(heads->ms_entries);
 }
 
 } // namespace vigil::store

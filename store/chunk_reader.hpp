@@ -3,8 +3,8 @@
 //
 // A series' chunks are keyed (ref, min t), so a range [lo, hi] needs the last
 // chunk starting before lo (if its max t, kept in the record header, reaches
-// lo) and every chunk starting in [lo, hi]. The open head chunk is an ordinary
-// record, as of the last checkpoint; given the shard's unflushed samples
+// lo) and every chunk starting in [lo, hi]. The open head chunk follows them,
+// in `heads` (key: ref), as of the last checkpoint; given the shard's unflushed samples
 // (store/unflushed.hpp, pinned before the txn began), reads add the logged
 // samples since. Given the shard's cold set, reads also cover the cold tier
 // (store/cold_tier.hpp). At an equal time a record read wins over a logged
@@ -51,8 +51,13 @@ public:
   result<std::uint64_t> count() const;
 
 private:
+  /// The hot tier: chunk records, then the open chunk in `heads`.
   status hot_samples(series_ref ref, time_range range, std::vector<sample>& out);
   result<bool> hot_has_samples(series_ref ref, time_range range);
+  status record_samples(series_ref ref, time_range range, std::vector<sample>& out);
+  result<bool> record_has_samples(series_ref ref, time_range range);
+  /// The open chunk record of `ref` in `heads`, if any.
+  result<bool> head_record(series_ref ref, chunk_view* out, timestamp_ms* start);
   explicit chunk_reader(lmdb::cursor c, const lmdb::txn& t, const schema& s)
       : c_(std::move(c)), txn_(&t), db_(s) {}
   /// Positions on the first chunk of `ref` that may hold samples in `range`;
@@ -74,7 +79,8 @@ private:
   std::optional<cold_reader> cold_;
   const unflushed_samples* recent_ = nullptr;
   std::uint64_t snapshot_ = 0; ///< the txn's LMDB id: logged samples of later txns are not read
-  std::vector<sample> cold_buf_, hot_buf_, recent_buf_, scratch_;
+  std::vector<sample> cold_buf_, hot_buf_, recent_buf_, open_buf_, scratch_;
+  std::vector<std::uint8_t> open_plain_; ///< a decrypted open chunk record
 };
 
 } // namespace vigil::store

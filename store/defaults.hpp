@@ -61,8 +61,8 @@ inline constexpr std::size_t chunk_reserve_bytes = 256;
 /// LMDB map size (virtual address space, not disk): the env's upper bound.
 inline constexpr std::uint64_t map_size = std::uint64_t{64} << 30;
 
-/// Sub-databases per environment (7 used, 8 when encrypted).
-inline constexpr unsigned max_dbs = 8;
+/// Sub-databases per environment (8 used, 9 when encrypted; room to grow).
+inline constexpr unsigned max_dbs = 16;
 
 /// How many series a select reads between two deadline checks: a series is
 /// typically one or two chunks (~0.5-5 us to decode), so 64 series keep the

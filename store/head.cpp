@@ -27,7 +27,11 @@ struct head::memseries {
   bool dirty = false;               ///< chunk changed since its record was written
   bool must_write = false;          ///< changed in a way the log does not hold (a merge)
   bool listed = false;              ///< in head::dirty_
-  bool recorded = false;            ///< the open chunk has a record (maybe older than the chunk)
+  bool recorded = false;            ///< the open chunk has a `heads` record (maybe older than the chunk)
+  /// A `chunks` record under (ref, this) that the open chunk was loaded
+  /// from (a sealed last record, or an open chunk a build before `heads`
+  /// wrote): deleted when the open chunk is written to `heads`.
+  std::optional<timestamp_ms> sealed_key;
 };
 
 head::head(const schema& s, chunk_limits limits) : db_(s), limits_(limits), sealer_(s, limits) {}
@@ -80,6 +84,30 @@ result<head::memseries*> head::get_or_load(lmdb::txn& t, series_index& index, co
 }
 
 status head::load_last_chunk(lmdb::txn& t, memseries& s) {
+  // The open chunk is in `heads`; without one, the series' last record in
+  // `chunks` (a sealed chunk, or an open one a build before `heads` wrote)
+  // becomes the open chunk.
+  lmdb::bytes hv;
+  const ref_key rk = make_ref_key(s.ref);
+  if (auto got = t.get(db_.heads, rk, &hv); got.is_ok()) {
+    timestamp_ms start = 0;
+    auto rec = read_head_record(db_, s.ref, hv, plain_, &start);
+    const std::string where = "open chunk (series " + std::to_string(s.ref) + "): ";
+    if (!rec) return corruption(where + rec.error().message());
+    if (rec->encoding != chunk_encoding::xor_v1) return corruption(where + "not an XOR chunk");
+    s.chunk.reserve(std::max(defaults::chunk_reserve_bytes, rec->payload.size()));
+    s.chunk.assign(rec->payload.begin(), rec->payload.end());
+    auto app = xor_appender::resume(s.chunk);
+    if (!app) return corruption(where + app.error().message());
+    if (app->count() == 0 || app->last_t() != rec->max_t)
+      return corruption(where + "max time in the header disagrees with the samples");
+    s.app.emplace(std::move(*app));
+    s.chunk_start = start;
+    s.recorded = true;
+    return status::ok();
+  } else if (got.code() != errc::not_found) {
+    return got;
+  }
   auto c = lmdb::cursor::open(t, db_.chunks);
   if (!c) return std::move(c).error();
   const chunk_key after = make_chunk_key(s.ref + 1, std::numeric_limits<timestamp_ms>::min());
@@ -93,8 +121,6 @@ status head::load_last_chunk(lmdb::txn& t, memseries& s) {
   auto rec = read_chunk_record(db_, c->key(), c->value(), plain_);
   if (!rec) return corruption(where + rec.error().message());
   if (rec->encoding != chunk_encoding::xor_v1) {
-    // A sealed record is last (it never is after a cut, which always leaves
-    // an open chunk): its samples become the open chunk, under its key.
     chunk_iterator it;
     it.reset(*rec);
     s.app.emplace(xor_appender::create(s.chunk));
@@ -116,8 +142,9 @@ status head::load_last_chunk(lmdb::txn& t, memseries& s) {
     return corruption(where + "max time in the header disagrees with the samples");
   }
   s.chunk_start = start;
-  s.recorded = true;
-  if (rec->encoding != chunk_encoding::xor_v1) mark_dirty(s); // rewritten as the XOR open chunk
+  s.sealed_key = start;
+  s.recorded = false;
+  mark_dirty(s); // moves to `heads` at the next write of the open chunk
   return status::ok();
 }
 
@@ -128,8 +155,12 @@ bool head::needs_cut(const memseries& s, timestamp_ms t) const noexcept {
 }
 
 status head::write_chunk(lmdb::txn& t, memseries& s) {
-  const chunk_key key = make_chunk_key(s.ref, s.chunk_start);
-  VIGIL_TRY(put_chunk_record(t, db_, key, chunk_encoding::xor_v1, s.app->last_t(), s.chunk, record_));
+  VIGIL_TRY(put_head_record(t, db_, s.ref, s.chunk_start, s.app->last_t(), s.chunk, record_));
+  if (s.sealed_key) { // the record it was loaded from: the open chunk holds its samples
+    auto st = t.del(db_.chunks, make_chunk_key(s.ref, *s.sealed_key));
+    if (!st && st.code() != errc::not_found) return st;
+    s.sealed_key.reset();
+  }
   s.dirty = false;
   s.must_write = false;
   s.recorded = true;
@@ -150,7 +181,15 @@ status head::append_samples(lmdb::txn& t, memseries& s, const std::vector<sample
     }
     if (!open || needs_cut(s, x.t)) {
       if (open) {
-        VIGIL_TRY(sealer_.seal(t, s.ref, s.chunk_start, s.chunk, s.app->count(), !s.dirty));
+        // The sealer writes the sealed chunk under (ref, start) or joins it to
+        // the previous record (deleting one under (ref, start)); the open
+        // chunk's `heads` record goes.
+        VIGIL_TRY(sealer_.seal(t, s.ref, s.chunk_start, s.chunk, s.app->count(), false));
+        if (s.recorded) {
+          auto st = t.del(db_.heads, make_ref_key(s.ref));
+          if (!st && st.code() != errc::not_found) return st;
+        }
+        s.sealed_key.reset();
         s.dirty = false;
       }
       if (s.chunk.capacity() < defaults::chunk_reserve_bytes) s.chunk.reserve(defaults::chunk_reserve_bytes);
@@ -282,10 +321,12 @@ status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, co
     VIGIL_TRY(it.err());
   }
   merge_samples(cur, first, last, merged_, stats);
-  // The open chunk's record moves when its first time does.
-  if (s.app && s.app->count() > 0 && merged_.front().t != s.chunk_start) {
-    auto st = t.del(db_.chunks, make_chunk_key(s.ref, s.chunk_start));
+  // A `chunks` record it was loaded from goes when its first time changes
+  // (its `heads` record is rewritten in any case).
+  if (s.sealed_key && merged_.front().t != *s.sealed_key) {
+    auto st = t.del(db_.chunks, make_chunk_key(s.ref, *s.sealed_key));
     if (!st && st.code() != errc::not_found) return st;
+    s.sealed_key.reset();
   }
   // Past twice the sample limit, all but the last limit's worth become
   // sealed chunks.
@@ -295,6 +336,7 @@ status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, co
     from = merged_.size() - keep;
     std::vector<sample> sealed(merged_.begin(), merged_.begin() + static_cast<std::ptrdiff_t>(from));
     VIGIL_TRY(sealer_.write(t, s.ref, sealed));
+    s.sealed_key.reset(); // a record under that key now holds sealed samples
   }
   s.app.emplace(xor_appender::create(s.chunk));
   for (std::size_t k = from; k < merged_.size(); ++k) s.app->append(merged_[k].t, merged_[k].v);
@@ -418,8 +460,42 @@ status head::replay(lmdb::txn& t, series_index& index) {
 }
 
 result<std::size_t> head::seal_open_chunks(lmdb::txn& t, timestamp_ms before) {
-  if (auto n = checkpoint(t); !n) return std::move(n).error(); // the sealer reads the records
-  return sealer_.seal_open_chunks(t, before);
+  if (auto n = checkpoint(t); !n) return std::move(n).error(); // every open chunk in `heads`
+  auto n = sealer_.seal_open_chunks(t, before); // open chunks a build before `heads` wrote
+  if (!n) return n;
+  if (limits_.sealed_encoding != chunk_encoding::packed_v1) return n;
+  // Open chunks in `heads` older than `before` become sealed records.
+  std::vector<std::pair<series_ref, std::vector<sample>>> doomed;
+  {
+    auto c = lmdb::cursor::open(t, db_.heads);
+    if (!c) return std::move(c).error();
+    for (auto at = c->move(MDB_FIRST);; at = c->move(MDB_NEXT)) {
+      if (!at) return std::move(at).error();
+      if (!*at) break;
+      if (c->key().size() != 8) return corruption("heads: key of wrong size");
+      const series_ref ref = get_u64_be(c->key().data());
+      timestamp_ms start = 0;
+      auto rec = read_head_record(db_, ref, c->value(), plain_, &start);
+      if (!rec) return corruption("open chunk of series " + std::to_string(ref) + ": " + rec.error().message());
+      if (rec->max_t >= before) continue;
+      auto& d = doomed.emplace_back(ref, std::vector<sample>{});
+      if (!decode_chunk_range(*rec, std::numeric_limits<timestamp_ms>::min(), std::numeric_limits<timestamp_ms>::max(),
+                              d.second) || d.second.empty())
+        return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
+    }
+  }
+  for (const auto& [ref, samples] : doomed) {
+    VIGIL_TRY(sealer_.write(t, ref, samples));
+    VIGIL_TRY(t.del(db_.heads, make_ref_key(ref)));
+  }
+  // The head's view of which records exist is stale now: it reloads each
+  // series (from the sealed record) at its next append.
+  if (!doomed.empty()) {
+    dirty_.clear();
+    series_ = hash_table<memseries>{};
+    touched_.clear();
+  }
+  return *n + doomed.size();
 }
 
 void head::forget(const labels& ls) {

@@ -45,7 +45,7 @@ inline bytes as_bytes(std::string_view s) noexcept {
 
 struct env_options {
   std::uint64_t map_size = std::uint64_t{1} << 30;
-  unsigned max_dbs = 8;
+  unsigned max_dbs = 16;
   bool no_sync = false; ///< MDB_NOSYNC: commits are not fsynced (see sync())
 };
 

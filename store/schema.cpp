@@ -140,7 +140,8 @@ result<schema> open_schema(const lmdb::env& e, cipher* crypt, std::string_view n
                         {&s.postings, "postings", dupfixed},
                         {&s.chunks, "chunks", 0u},
                         {&s.rollups, "rollups", 0u},
-                        {&s.wal, "wal", 0u}};
+                        {&s.wal, "wal", 0u},
+                        {&s.heads, "heads", 0u}};
   for (const auto& sp : specs) {
     auto d = t->open_dbi(sp.name, sp.flags);
     if (!d) return std::move(d).error();

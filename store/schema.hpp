@@ -40,6 +40,7 @@ struct schema {
   MDB_dbi values = 0;     ///< encrypted stores only: postings key -> encrypted label value
   MDB_dbi rollups = 0;    ///< (ref, resolution[, window start]) -> watermark / window record (FORMAT.md §7)
   MDB_dbi wal = 0;        ///< seq -> the samples one txn appended to open chunks (store/wal.hpp)
+  MDB_dbi heads = 0;      ///< ref -> the series' open chunk: [start][chunk record] (store/chunk_io.hpp)
   /// The cipher of an encrypted store (owned by the shard, outlives every
   /// copy of the schema); null when the store is not encrypted.
   const cipher* crypt = nullptr;

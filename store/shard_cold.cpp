@@ -215,6 +215,32 @@ status copy_step(shard::impl& s, cold_pass& ps, const retention_policy& policy, 
       ps.moved.push_back({ref, start, crc_of(chunk_c->value()), static_cast<std::uint32_t>(chunk_c->value().size())});
     }
     if (!c) return std::move(c).error();
+    // Every record moves: so may the open chunk (an idle series').
+    bool all_records = !*c;
+    if (*c) {
+      series_ref r = 0;
+      timestamp_ms st = 0;
+      all_records = !decode_chunk_key(chunk_c->key(), &r, &st) || r != ref;
+    }
+    if (all_records) {
+      lmdb::bytes v;
+      const ref_key rk = make_ref_key(ref);
+      auto got = t->get(s.db.heads, rk, &v);
+      if (!got && got.code() != errc::not_found) return got;
+      if (got.is_ok()) {
+        timestamp_ms start = 0;
+        auto rec = read_head_record(s.db, ref, v, plain, &start);
+        if (!rec) return corruption("open chunk of series " + std::to_string(ref) + ": " + rec.error().message());
+        if (rec->max_t < ps.cutoff) {
+          const auto before = samples.size();
+          if (!decode_chunk_range(*rec, std::numeric_limits<timestamp_ms>::min(),
+                                  std::numeric_limits<timestamp_ms>::max(), samples) ||
+              (before > 0 && samples.size() > before && samples[before].t <= samples[before - 1].t))
+            return corruption("open chunk of series " + std::to_string(ref) + ": does not decode in order");
+          ps.moved.push_back({ref, start, crc_of(v), static_cast<std::uint32_t>(v.size()), true});
+        }
+      }
+    }
     if (ps.moved.size() == moved_before || samples.empty()) {
       ps.moved.resize(moved_before);
       continue;
@@ -309,6 +335,19 @@ status remove_step(shard::impl& s, cold_pass& ps, cold_progress& p) {
     if (!c) return fail(std::move(c).error());
     for (std::size_t i = ps.remove_pos; i < end; ++i) {
       const auto& m = ps.moved[i];
+      if (m.open) { // the open chunk of an idle series: the head forgets it
+        const ref_key rk = make_ref_key(m.ref);
+        lmdb::bytes v;
+        auto got = t->get(s.db.heads, rk, &v);
+        if (!got && got.code() != errc::not_found) return fail(got);
+        if (!got || v.size() != m.size || crc_of(v) != m.crc) continue; // changed: stays hot
+        auto ls = s.index.labels_of(*t, m.ref);
+        if (!ls) return fail(std::move(ls).error());
+        forget.push_back(std::move(*ls));
+        if (auto d = t->del(s.db.heads, rk); !d) return fail(d);
+        ++deleted;
+        continue;
+      }
       const auto key = make_chunk_key(m.ref, m.start);
       auto found = c->find(key);
       if (!found) return fail(std::move(found).error());
@@ -318,7 +357,10 @@ status remove_step(shard::impl& s, cold_pass& ps, cold_progress& p) {
       if (!nx) return fail(std::move(nx).error());
       series_ref r = 0;
       timestamp_ms st = 0;
-      if (!*nx || !decode_chunk_key(c->key(), &r, &st) || r != m.ref) {
+      lmdb::bytes open_v;
+      const ref_key open_k = make_ref_key(m.ref);
+      if ((!*nx || !decode_chunk_key(c->key(), &r, &st) || r != m.ref) &&
+          t->get(s.db.heads, open_k, &open_v).code() == errc::not_found) {
         auto ls = s.index.labels_of(*t, m.ref);
         if (!ls) return fail(std::move(ls).error());
         forget.push_back(std::move(*ls));

@@ -53,6 +53,7 @@ struct cold_pass {
     timestamp_ms start;
     std::uint32_t crc;  ///< of the stored LMDB value when it was copied
     std::uint32_t size;
+    bool open = false;  ///< the series' open chunk (`heads`), not a `chunks` record
   };
   std::vector<moved> moved;
   std::size_t remove_pos = 0;

@@ -17,7 +17,8 @@ namespace vigil::store {
 namespace {
 
 /// Deletes the chunks of `ref` whose max_t < cutoff (they come first: a
-/// series' chunks are ordered and disjoint). Sets *emptied when none is left.
+/// series' chunks are ordered and disjoint, its open chunk in `heads` last).
+/// Sets *emptied when none is left.
 status delete_old_chunks(lmdb::txn& t, const schema& db, series_ref ref, timestamp_ms cutoff,
                          retention_progress& p, bool* emptied) {
   auto c = lmdb::cursor::open(t, db.chunks);
@@ -43,6 +44,22 @@ status delete_old_chunks(lmdb::txn& t, const schema& db, series_ref ref, timesta
   if (!at) return std::move(at).error();
   for (const auto& k : doomed) VIGIL_TRY(t.del(db.chunks, k));
   p.chunks_deleted += doomed.size();
+  if (!*emptied) return status::ok();
+  // Every record went: the open chunk (newer than all of them) decides.
+  lmdb::bytes v;
+  const ref_key rk = make_ref_key(ref);
+  auto got = t.get(db.heads, rk, &v);
+  if (got.code() == errc::not_found) return status::ok();
+  if (!got) return got;
+  timestamp_ms start = 0;
+  auto rec = read_head_record(db, ref, v, plain, &start);
+  if (!rec) return corruption("open chunk of series " + std::to_string(ref) + ": " + rec.error().message());
+  if (rec->max_t >= cutoff) {
+    *emptied = false;
+    return status::ok();
+  }
+  VIGIL_TRY(t.del(db.heads, rk));
+  ++p.chunks_deleted;
   return status::ok();
 }
 

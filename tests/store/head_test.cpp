@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "store/chunk_io.hpp"
 #include "store/chunk_reader.hpp"
 #include "store/keys.hpp"
 #include "tests/store/store_test_util.hpp"
@@ -78,32 +79,56 @@ struct record_info {
   std::size_t blocks;
 };
 
+record_info info_of(timestamp_ms start, const chunk_view& rec) {
+  record_info r{start, rec.encoding, 0, 0};
+  if (rec.encoding == chunk_encoding::packed_v1) {
+    std::size_t pos = 0, total = 0;
+    BOOST_REQUIRE(packed_read_header(rec.payload, &pos, &total) == nullptr);
+    for (packed_block b; pos < rec.payload.size(); ++r.blocks) {
+      BOOST_REQUIRE(packed_read_block(rec.payload, &pos, &b) == nullptr);
+      r.samples += b.n;
+    }
+    BOOST_REQUIRE(r.samples == total);
+  } else {
+    xor_iterator it(rec.payload);
+    r.samples = it.total();
+    r.blocks = 1;
+  }
+  return r;
+}
+
+/// Every chunk record in (series, start) order, each series' open chunk
+/// (`heads`) after its `chunks` records.
 std::vector<record_info> records(env_with_schema& e) {
   auto t = e.begin(true);
-  auto c = lmdb::cursor::open(t, e.db.chunks);
-  std::vector<record_info> out;
-  for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT)) {
-    series_ref ref = 0;
-    timestamp_ms start = 0;
-    BOOST_REQUIRE(decode_chunk_key(c->key(), &ref, &start));
-    auto rec = decode_chunk_record(c->value());
-    BOOST_REQUIRE(rec.has_value());
-    record_info r{start, rec->encoding, 0, 0};
-    if (rec->encoding == chunk_encoding::packed_v1) {
-      std::size_t pos = 0, total = 0;
-      BOOST_REQUIRE(packed_read_header(rec->payload, &pos, &total) == nullptr);
-      for (packed_block b; pos < rec->payload.size(); ++r.blocks) {
-        BOOST_REQUIRE(packed_read_block(rec->payload, &pos, &b) == nullptr);
-        r.samples += b.n;
-      }
-      BOOST_REQUIRE(r.samples == total);
-    } else {
-      xor_iterator it(rec->payload);
-      r.samples = it.total();
-      r.blocks = 1;
+  std::vector<std::pair<series_ref, record_info>> all;
+  {
+    auto c = lmdb::cursor::open(t, e.db.chunks);
+    for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT)) {
+      series_ref ref = 0;
+      timestamp_ms start = 0;
+      BOOST_REQUIRE(decode_chunk_key(c->key(), &ref, &start));
+      auto rec = decode_chunk_record(c->value());
+      BOOST_REQUIRE(rec.has_value());
+      all.emplace_back(ref, info_of(start, *rec));
     }
-    out.push_back(r);
   }
+  {
+    auto c = lmdb::cursor::open(t, e.db.heads);
+    std::vector<std::uint8_t> scratch;
+    for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT)) {
+      const series_ref ref = get_u64_be(c->key().data());
+      timestamp_ms start = 0;
+      auto rec = read_head_record(e.db, ref, c->value(), scratch, &start);
+      BOOST_REQUIRE(rec.has_value());
+      all.emplace_back(ref, info_of(start, *rec));
+    }
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second.start < b.second.start;
+  });
+  std::vector<record_info> out;
+  for (const auto& [ref, r] : all) out.push_back(r);
   return out;
 }
 

@@ -210,7 +210,7 @@ std::size_t count_found(const std::string& hay) {
 /// Rewrites every value of sub-database `db_name` in the environment at `dir` with `edit`.
 template <class Edit>
 void edit_values(const std::string& dir, const char* db_name, Edit edit) {
-  auto e = lmdb::env::open(dir, {std::uint64_t{1} << 30, 8, false});
+  auto e = lmdb::env::open(dir, {std::uint64_t{1} << 30, 16, false});
   BOOST_REQUIRE(e.has_value());
   auto t = lmdb::txn::begin(*e, false);
   BOOST_REQUIRE(t.has_value());
@@ -377,7 +377,7 @@ BOOST_AUTO_TEST_CASE(format_version_and_encryption_records_must_agree) {
     BOOST_REQUIRE((*sh)->append(secret_batch()).has_value());
   }
   auto edit_meta = [](const std::string& d, auto fn) {
-    auto e = lmdb::env::open(d, {std::uint64_t{1} << 30, 8, false});
+    auto e = lmdb::env::open(d, {std::uint64_t{1} << 30, 16, false});
     BOOST_REQUIRE(e.has_value());
     auto t = lmdb::txn::begin(*e, false);
     BOOST_REQUIRE(t.has_value());
@@ -411,6 +411,7 @@ BOOST_AUTO_TEST_CASE(altered_or_moved_records_are_corruption) {
     bool swap; ///< swap two records' values instead of flipping a bit
   };
   for (const tamper_case tc : {tamper_case{"chunks", false}, tamper_case{"chunks", true},
+                               tamper_case{"heads", false}, tamper_case{"heads", true},
                                tamper_case{"series", false}, tamper_case{"series", true},
                                tamper_case{"values", false}, tamper_case{"values", true}}) {
     test::temp_dir dir;
@@ -419,7 +420,7 @@ BOOST_AUTO_TEST_CASE(altered_or_moved_records_are_corruption) {
       auto sh = shard::open(o);
       BOOST_REQUIRE(sh.has_value());
       BOOST_REQUIRE((*sh)->append(secret_batch()).has_value());
-      BOOST_REQUIRE((*sh)->append(make_batches(1)[0]).has_value());
+      for (const auto& b : make_batches(130)) BOOST_REQUIRE((*sh)->append(b).has_value()); // sealed chunks too
     }
     edit_values(o.dir, tc.db, [&](auto& kvs) {
       if (tc.swap) std::swap(kvs[0].second, kvs[1].second);
@@ -439,7 +440,7 @@ BOOST_AUTO_TEST_CASE(altered_or_moved_records_are_corruption) {
 
 BOOST_AUTO_TEST_CASE(sealing_open_chunks_keeps_records_encrypted) {
   test::temp_dir dir;
-  auto e = lmdb::env::open(dir.str(), {std::uint64_t{1} << 30, 8, true});
+  auto e = lmdb::env::open(dir.str(), {std::uint64_t{1} << 30, 16, true});
   BOOST_REQUIRE(e.has_value());
   cipher crypt(key_of(1));
   auto db = open_schema(*e, &crypt, "h");
