@@ -161,7 +161,7 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
     s.group.emplace(std::move(*t));
     const std::uint64_t every =
         s.checkpoint_samples > 0 ? s.checkpoint_samples
-                                 : std::max<std::uint64_t>(std::uint64_t{1} << 18, 8 * std::uint64_t{s.hd.size()});
+                                 : std::max<std::uint64_t>(std::uint64_t{1} << 14, 8 * std::uint64_t{s.hd.size()});
     status st = s.prepare_write(*s.group);
     if (st.is_ok() && s.logged_since_checkpoint >= every)
       if (auto n = s.hd.checkpoint(*s.group); !n) st = std::move(n).error();
