@@ -93,7 +93,8 @@ struct shard_options {
   /// chunk records at checkpoints: one starts with the next write group
   /// once this many samples were logged since the last (more: fewer record
   /// rewrites, more memory for the logged samples readers see, a longer
-  /// replay after a crash). 0: max(16,384, 8 x the series in the head).
+  /// replay after a crash). 0: max(4,096, 8 x the series in the head,
+  /// min(64 x the series, 131,072)).
   std::uint64_t checkpoint_samples = 0;
 };
 
