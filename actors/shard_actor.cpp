@@ -261,6 +261,8 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
       m.cold_segments = s.cold_segments;
       m.cold_bytes = s.cold_bytes;
       m.cold_records_moved = s.cold_records_moved;
+      m.checkpoints = s.checkpoints;
+      m.unflushed_samples = s.unflushed_samples;
       return m;
     },
     [=](atom::tick, std::int64_t at, std::uint64_t from)

@@ -159,6 +159,12 @@ std::string render_storage_metrics(const std::vector<messages::shard_stats_msg>&
             [](S s) { return s.cold_segments; });
   per_shard("vigil_storage_cold_moved_records_total", "counter",
             "Chunk records moved from LMDB into cold segments since start.", [](S s) { return s.cold_records_moved; });
+  per_shard("vigil_storage_checkpoints_total", "counter",
+            "Head checkpoints since start (open chunks written, the head's log emptied).",
+            [](S s) { return s.checkpoints; });
+  per_shard("vigil_storage_unflushed_samples", "gauge",
+            "Logged samples not yet in chunk records that the shard keeps in memory for readers.",
+            [](S s) { return s.unflushed_samples; });
   per_shard("vigil_storage_samples_appended_total", "counter", "Samples committed since start.",
             [](S s) { return s.samples_appended; });
   per_shard("vigil_storage_retention_deleted_chunks_total", "counter", "Chunks deleted by retention since start.",

@@ -156,6 +156,10 @@ struct shard_stats_msg {
   std::uint64_t cold_segments = 0;
   std::uint64_t cold_bytes = 0;
   std::uint64_t cold_records_moved = 0;
+  /// The head's log: checkpoints since start, and the logged samples held
+  /// for readers (not yet in chunk records, or kept for pinned readers).
+  std::uint64_t checkpoints = 0;
+  std::uint64_t unflushed_samples = 0;
 };
 
 /// Upper bounds (seconds) of the commit-latency histogram buckets.
@@ -167,7 +171,8 @@ typename Inspector::result_type inspect(Inspector& f, shard_stats_msg& x) {
   return f(caf::meta::type_name("vigil.shard_stats"), x.shard_id, x.series, x.chunks,
            x.samples_appended, x.bytes_on_disk, x.min_time, x.max_time, x.commits, x.commit_seconds,
            x.commit_buckets, x.retention_chunks_deleted, x.retention_series_deleted, x.rollup_records,
-           x.rollup_reads, x.sealed_samples, x.sealed_bytes, x.cold_segments, x.cold_bytes, x.cold_records_moved);
+           x.rollup_reads, x.sealed_samples, x.sealed_bytes, x.cold_segments, x.cold_bytes, x.cold_records_moved,
+           x.checkpoints, x.unflushed_samples);
 }
 
 /// Query answers go from the query actor to the HTTP frontend in the same

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import time
 
-from harness import run
+from harness import wait_until, run
 
 CONFIG = """
 limits:
@@ -52,6 +52,17 @@ def test(env):
     count = next(l for l in metrics.splitlines() if l.startswith("vigil_storage_commit_duration_seconds_count"))
     assert int(count.split()[-1]) >= 2, count
     assert 'vigil_storage_commit_duration_seconds_bucket{le="+Inf"}' in metrics
+    # The head's log: samples wait in it for a checkpoint, which a pause in
+    # writes brings within a couple of seconds; afterwards none is held.
+    def storage_sum(text, name):
+        return sum(int(l.split()[-1]) for l in text.splitlines() if l.startswith(name + "{"))
+
+    def checkpointed():
+        text = node.get("/metrics").body.decode()
+        return storage_sum(text, "vigil_storage_checkpoints_total") > 0 and \
+            storage_sum(text, "vigil_storage_unflushed_samples") == 0
+
+    wait_until(checkpointed, 15, "a checkpoint after writes paused", interval=0.2)
     promtool = shutil.which("promtool")
     assert promtool, "promtool (Debian package prometheus) is required"
     lint = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True, timeout=30)
