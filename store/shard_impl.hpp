@@ -127,6 +127,7 @@ struct shard::impl {
       ++checkpoints;
     }
     if (!hd.logged().empty()) unflushed.publish(txn, hd.logged());
+    unflushed.trim();
     logged_since_checkpoint += hd.logged().size();
     hd.on_commit();
     index.on_commit();

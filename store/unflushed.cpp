@@ -36,6 +36,7 @@ void unflushed_samples::publish(std::uint64_t txn, std::span<const logged_sample
       if (cur == nullptr || x.ref != cur_ref) {
         cur = &m[x.ref];
         cur_ref = x.ref;
+        if (cur->capacity() == 0) cur->reserve(8); // a checkpoint interval's worth, typically
       }
       if (cur->empty() || x.t > cur->back().t) {
         cur->push_back({x.t, x.v, txn});
@@ -68,6 +69,19 @@ bool unflushed_samples::rotate() {
     current_.store(0, std::memory_order_relaxed);
   }
   return true; // `dropped` is freed outside the lock
+}
+
+void unflushed_samples::trim() {
+  if (total_.load(std::memory_order_relaxed) == current_.load(std::memory_order_relaxed)) return; // nothing older
+  map dropped;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    const std::size_t prev = (gen_ + 1) & 1;
+    if (pins_[prev] != 0 || counts_[prev] == 0) return;
+    dropped.swap(maps_[prev]);
+    counts_[prev] = 0;
+    total_.store(counts_[0] + counts_[1], std::memory_order_relaxed);
+  }
 }
 
 bool unflushed_samples::clear_if_unpinned() {

@@ -48,6 +48,11 @@ public:
   /// After records holding every sample here were deleted (retention, a
   /// cold move): drops every sample unless a reader is pinned (false).
   bool clear_if_unpinned();
+  /// Drops the previous generation's samples (all in chunk records since
+  /// the last checkpoint) once no reader pinned it any more, so that they
+  /// do not stay until the next checkpoint. Cheap when there is nothing
+  /// to drop.
+  void trim();
 
   /// After a checkpoint committed: advances the generation and drops the
   /// samples two generations old, unless a reader pinned that generation

@@ -135,6 +135,18 @@ BOOST_AUTO_TEST_CASE(rotation_keeps_what_a_pinned_reader_may_need) {
   }
   BOOST_TEST(u.rotate()); // -> 3
   BOOST_TEST(u.size() == 0u);
+  // trim(): the previous generation goes as soon as nobody pinned it.
+  BOOST_TEST(u.rotate()); // -> 4
+  u.publish(3, std::vector<logged_sample>{{5, 1, 1}}); // generation 4
+  {
+    const unflushed_pin old(&u);
+    BOOST_TEST(u.rotate()); // -> 5: generation 4 is the previous one, pinned
+    u.trim();
+    BOOST_TEST(read(u, 5, 9) == std::vector<sample>({{1, 1}}));
+  }
+  u.trim();
+  BOOST_TEST(read(u, 5, 9).empty());
+  BOOST_TEST(u.size() == 0u);
   u.publish(3, std::vector<logged_sample>{{4, 1, 1}});
   BOOST_TEST(u.clear_if_unpinned());
   BOOST_TEST(read(u, 4, 9).empty());
