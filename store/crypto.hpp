@@ -11,7 +11,7 @@
 // Nonces. Within a session the 96-bit GCM nonce is [u32 BE session id][u64 BE
 // counter], the counter starting at 0 in memory. A session's key is used by
 // one open only, so nonces never repeat under a key, however often records
-// are rewritten (a head chunk is rewritten on every append) and even after a
+// are rewritten (a head chunk at every checkpoint) and even after a
 // backup is restored or a transaction aborted. Random 96-bit nonces under one
 // key would reach NIST's 2^32-message bound in about an hour at 1 M rewrites
 // per second. Session 0 is the check key, whose only record gets a random

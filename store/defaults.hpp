@@ -18,9 +18,10 @@ inline constexpr std::uint16_t max_chunk_samples = 120;
 /// start keys useful for seeking.
 inline constexpr timestamp_ms max_chunk_span_ms = 2 * 60 * 60 * 1000;
 
-/// Largest chunk payload before a cut. A head chunk is rewritten on every
-/// batch that touches it, so its size is the write amplification per sample;
-/// 1 KiB also keeps records well below LMDB's overflow-page threshold
+/// Largest chunk payload before a cut. A head chunk is rewritten at every
+/// checkpoint that finds it changed (store/head.hpp), so its size is the
+/// write amplification per checkpoint; 1 KiB also keeps records well below
+/// LMDB's overflow-page threshold
 /// (~2 KiB on 4 KiB pages), which would turn rewrites into page allocations.
 /// Typical 120-sample chunks are 100-250 bytes; incompressible values hit
 /// this at ~55 samples.
