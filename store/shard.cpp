@@ -255,9 +255,7 @@ status shard::checkpoint() {
     if (auto n = s.hd.checkpoint(*t); !n) st = std::move(n).error();
   if (st.is_ok()) st = t->commit();
   if (!st) {
-    t->abort();
-    s.hd.on_abort();
-    s.index.on_abort();
+    s.abort_write(*t);
     return st;
   }
   s.after_commit();

@@ -311,9 +311,7 @@ status remove_step(shard::impl& s, cold_pass& ps, cold_progress& p) {
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
   auto fail = [&](status st) {
-    t->abort();
-    s.hd.on_abort();
-    s.index.on_abort();
+    s.abort_write(*t);
     return st;
   };
   // A record whose open chunk grew since it was copied is rewritten here,

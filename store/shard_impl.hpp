@@ -132,6 +132,12 @@ struct shard::impl {
     hd.on_commit();
     index.on_commit();
   }
+  /// A write txn that used the head (or may have: a checkpoint) failed.
+  void abort_write(lmdb::txn& t) {
+    t.abort();
+    hd.on_abort();
+    index.on_abort();
+  }
   void abort_group() {
     if (group) group->abort();
     group.reset();

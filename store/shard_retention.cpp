@@ -76,9 +76,7 @@ result<retention_progress> shard::retention_step(const retention_policy& policy,
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
   auto fail = [&](status st) -> result<retention_progress> {
-    t->abort();
-    s.hd.on_abort();
-    s.index.on_abort();
+    s.abort_write(*t);
     return st;
   };
   // Retention decides by the records' newest samples: they must hold

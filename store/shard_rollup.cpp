@@ -277,9 +277,7 @@ result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, st
   if (!t) return std::move(t).error();
   // Windows are read from chunk records, which must hold every logged sample.
   if (auto st = s.prepare_maintenance(*t); !st) {
-    t->abort();
-    s.hd.on_abort();
-    s.index.on_abort();
+    s.abort_write(*t);
     return st;
   }
   auto r = rollup_in(s, *t, now, from, max_series, max_windows);
@@ -287,9 +285,7 @@ result<rollup_progress> shard::rollup_step(timestamp_ms now, series_ref from, st
     if (auto st = t->commit(); !st) r = st;
   }
   if (!r) {
-    t->abort();
-    s.hd.on_abort();
-    s.index.on_abort();
+    s.abort_write(*t);
     return r;
   }
   s.after_commit();
