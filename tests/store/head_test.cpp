@@ -362,6 +362,43 @@ BOOST_AUTO_TEST_CASE(xor_records_of_older_versions_are_read_and_not_joined) {
   BOOST_TEST(f.samples(1) == want, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(an_open_chunk_an_older_build_left_in_chunks_moves_to_heads) {
+  // Builds before `heads` kept the open chunk as the series' last `chunks`
+  // record. Recreate that layout from a current one, then append.
+  fixture f;
+  f.append(batch_of(one, 0, 30, 1000));
+  {
+    auto t = f.begin(false);
+    lmdb::bytes v;
+    BOOST_REQUIRE(t.get(f.db.heads, make_ref_key(1), &v).is_ok());
+    std::vector<std::uint8_t> scratch;
+    timestamp_ms start = -1;
+    auto rec = read_head_record(f.db, 1, v, scratch, &start);
+    BOOST_REQUIRE(rec.has_value());
+    BOOST_REQUIRE(start == 0);
+    const std::vector<std::uint8_t> payload(rec->payload.begin(), rec->payload.end());
+    std::vector<std::uint8_t> enc;
+    BOOST_REQUIRE(put_chunk_record(t, f.db, make_chunk_key(1, 0), chunk_encoding::xor_v1, rec->max_t, payload, enc).is_ok());
+    BOOST_REQUIRE(t.del(f.db.heads, make_ref_key(1)).is_ok());
+    BOOST_REQUIRE(t.commit().is_ok());
+  }
+  f.restart();
+  BOOST_TEST(f.samples(1).size() == 30u); // read from `chunks`
+  f.append(batch_of(one, 30'000, 10, 1000));
+  auto t = f.begin(true);
+  lmdb::bytes v;
+  BOOST_TEST(t.get(f.db.chunks, make_chunk_key(1, 0), &v).code() == errc::not_found); // moved, not copied
+  BOOST_REQUIRE(t.get(f.db.heads, make_ref_key(1), &v).is_ok());
+  const auto rs = records(f);
+  BOOST_REQUIRE_EQUAL(rs.size(), 1u);
+  BOOST_TEST(rs[0].start == 0);
+  BOOST_TEST(rs[0].samples == 40u);
+  BOOST_TEST((rs[0].enc == chunk_encoding::xor_v1));
+  std::vector<sample> want = batch_of(one, 0, 30, 1000).items[0].samples;
+  append_samples(want, batch_of(one, 30'000, 10, 1000));
+  BOOST_TEST(f.samples(1) == want, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(seal_open_chunks_packs_the_open_chunk_which_resumes_after_restart) {
   fixture f;
   f.append(batch_of(one, 0, 130, 1000));
