@@ -9,7 +9,8 @@
 #include <optional>
 #include <span>
 #include <string_view>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <google/protobuf/arena.h>
 #include <snappy.h>
@@ -78,30 +79,70 @@ public:
     std::uint64_t h = in.size();
     const std::hash<std::string_view> hs;
     for (const auto& l : in) h = (h ^ hs(l.name)) * 0x9e3779b97f4a7c15ULL ^ hs(l.value) * 0xbf58476d1ce4e5b9ULL;
-    return h;
+    return h | 1; // 0 marks an empty slot
   }
   const labels* find(std::uint64_t k, std::span<const label_view> in) const {
-    const auto it = map_.find(k);
-    if (it == map_.end()) return nullptr;
-    const auto& ps = it->second.pairs();
-    if (ps.size() != in.size()) return nullptr;
-    for (std::size_t j = 0; j < in.size(); ++j)
-      if (ps[j].name != in[j].name || ps[j].value != in[j].value) return nullptr;
-    return &it->second;
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = (k >> 1) & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (s.key == 0) return nullptr;
+      if (s.key != k) continue;
+      const auto& ps = s.ls.pairs();
+      if (ps.size() != in.size()) return nullptr;
+      for (std::size_t j = 0; j < in.size(); ++j)
+        if (ps[j].name != in[j].name || ps[j].value != in[j].value) return nullptr;
+      return &s.ls;
+    }
   }
   void put(std::uint64_t k, std::span<const label_view> in, const labels& ls) {
     const auto& ps = ls.pairs();
     if (ps.size() != in.size()) return; // reordered or had empty values: not this body's list
     for (std::size_t j = 0; j < in.size(); ++j)
       if (ps[j].name != in[j].name || ps[j].value != in[j].value) return;
-    if (map_.size() >= max_entries) map_.clear(); // a churn of series: start over
+    if ((used_ + 1) * 2 > slots_.size()) {
+      if (slots_.size() >= 2 * max_entries) { // a churn of series: start over
+        slots_.assign(slots_.size(), slot{});
+        used_ = 0;
+      } else {
+        grow();
+      }
+    }
     (void)ls.hash(); // computed once, kept with the shared set
-    map_.insert_or_assign(k, ls);
+    place(k, ls);
   }
 
 private:
+  /// Open addressing, linear probing: a lookup touches one slot (key and
+  /// the set's pointer side by side) instead of a bucket and a node.
+  struct slot {
+    std::uint64_t key = 0;
+    labels ls;
+  };
   static constexpr std::size_t max_entries = std::size_t{1} << 19;
-  std::unordered_map<std::uint64_t, labels> map_;
+  void place(std::uint64_t k, const labels& ls) {
+    for (std::size_t i = (k >> 1) & mask_;; i = (i + 1) & mask_) {
+      slot& s = slots_[i];
+      if (s.key == k) {
+        s.ls = ls;
+        return;
+      }
+      if (s.key == 0) {
+        s = slot{k, ls};
+        ++used_;
+        return;
+      }
+    }
+  }
+  void grow() {
+    std::vector<slot> old = std::exchange(slots_, std::vector<slot>(slots_.empty() ? 4096 : slots_.size() * 2));
+    mask_ = slots_.size() - 1;
+    used_ = 0;
+    for (slot& s : old)
+      if (s.key != 0) place(s.key, s.ls);
+  }
+  std::vector<slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t used_ = 0;
 };
 
 /// to_labels() through this thread's label_cache.
