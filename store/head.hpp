@@ -115,6 +115,9 @@ public:
 
   /// Series currently held in memory.
   std::size_t size() const noexcept { return series_.size(); }
+  /// Whether the series with labels `ls` is held (then its labels passed
+  /// series_index::validate when it was loaded or created).
+  bool holds(const labels& ls) const { return lookup(ls.hash(), ls) != nullptr; }
 
   /// What the sealer sealed since open (chunk_sealer::sealed_samples/bytes).
   const chunk_sealer& sealer() const noexcept { return sealer_; }

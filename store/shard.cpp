@@ -152,7 +152,7 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
   impl& s = *impl_;
   if (batch.sample_count() == 0) return append_stats{}; // no txn, no fsync
   for (const auto& item : batch.items)
-    if (!item.samples.empty()) VIGIL_TRY(series_index::validate(item.lbls));
+    if (!item.samples.empty() && !s.hd.holds(item.lbls)) VIGIL_TRY(series_index::validate(item.lbls)); // held: checked when loaded
   const timestamp_ms window = s.out_of_order_window_ms;
   s.hd.set_min_time(window > 0 && now > 0 ? now - window : std::numeric_limits<timestamp_ms>::min());
   if (!s.group) {
