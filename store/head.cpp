@@ -421,36 +421,40 @@ result<std::size_t> head::checkpoint(lmdb::txn& t) {
 }
 
 status head::replay(lmdb::txn& t, series_index& index) {
-  auto c = lmdb::cursor::open(t, db_.wal);
-  if (!c) return std::move(c).error();
   append_stats ignored;
   std::vector<sample> fresh;
   std::vector<std::uint8_t> plain;
-  for (auto at = c->move(MDB_FIRST);; at = c->move(MDB_NEXT)) {
-    if (!at) return std::move(at).error();
-    if (!*at) break;
-    std::span<const std::uint8_t> rec = c->value();
-    if (db_.crypt) {
-      plain.clear();
-      if (auto st = db_.crypt->decrypt(crypt_domain::wal, c->key(), rec, plain); !st)
-        return corruption("wal record " + std::to_string(get_u64_be(c->key().data())) + ": " + st.message());
-      rec = plain;
-    }
-    auto st = decode_wal_record(rec, [&](series_ref ref, std::span<const sample> samples) -> status {
-      auto ls = index.labels_of(t, ref);
-      if (!ls) return corruption("wal: series " + std::to_string(ref) + ": " + ls.error().message());
-      const std::uint64_t hash = ls->hash();
-      memseries* s = lookup(hash, *ls);
-      if (s == nullptr) {
-        s = insert(hash, *ls, ref);
-        VIGIL_TRY(load_last_chunk(t, *s));
+  { // the cursor is closed before checkpoint() empties the log
+    auto c = lmdb::cursor::open(t, db_.wal);
+    if (!c) return std::move(c).error();
+    for (auto at = c->move(MDB_FIRST);; at = c->move(MDB_NEXT)) {
+      if (!at) return std::move(at).error();
+      if (!*at) break;
+      const std::string where = "wal record " + std::to_string(get_u64_be(c->key().data())) + ": ";
+      std::span<const std::uint8_t> rec = c->value();
+      if (db_.crypt) {
+        plain.clear();
+        if (auto st = db_.crypt->decrypt(crypt_domain::wal, c->key(), rec, plain); !st)
+          return corruption(where + st.message());
+        rec = plain;
       }
-      fresh.clear();
-      for (const sample& x : samples) // what a record holds already (or replaced) is skipped
-        if (!s->app || s->app->count() == 0 || x.t > s->app->last_t()) fresh.push_back(x);
-      return append_samples(t, *s, fresh, ignored);
-    });
-    if (!st) return corruption("wal record " + std::to_string(get_u64_be(c->key().data())) + ": " + st.message());
+      auto st = decode_wal_record(rec, [&](series_ref ref, std::span<const sample> samples) -> status {
+        auto ls = index.labels_of(t, ref);
+        if (!ls) return corruption("series " + std::to_string(ref) + ": " + ls.error().message());
+        const std::uint64_t hash = ls->hash();
+        memseries* s = lookup(hash, *ls);
+        if (s == nullptr) {
+          s = insert(hash, *ls, ref);
+          VIGIL_TRY(load_last_chunk(t, *s));
+        }
+        fresh.clear();
+        for (const sample& x : samples) // what a record holds already (or replaced) is skipped
+          if (!s->app || s->app->count() == 0 || x.t > s->app->last_t()) fresh.push_back(x);
+        return append_samples(t, *s, fresh, ignored);
+      });
+      // Decoding errors are corruption; writing ones (a full map) keep their code.
+      if (!st) return status{st.code(), where + st.message()};
+    }
   }
   logged_.clear();
   logged_written_ = 0;

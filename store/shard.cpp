@@ -250,9 +250,7 @@ status shard::checkpoint() {
   }
   auto t = lmdb::txn::begin(s.env, false);
   if (!t) return std::move(t).error();
-  status st = s.prepare_write(*t);
-  if (st.is_ok() && s.hd.dirty() > 0)
-    if (auto n = s.hd.checkpoint(*t); !n) st = std::move(n).error();
+  status st = s.prepare_maintenance(*t);
   if (st.is_ok()) st = t->commit();
   if (!st) {
     s.abort_write(*t);
