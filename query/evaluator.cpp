@@ -187,6 +187,17 @@ value evaluator::eval_call(const call_expr& c, const eval_range& r) {
     if (vals[i].type == value_type::string) strings[i] = vals[i].str;
     else ptrs[i] = &vals[i];
   }
+  if (c.fn->instant == fn::histogram_quantile && vals.size() == 2 && vals[1].type == value_type::vector) {
+    const step_series* q = vals[0].mat.empty() ? nullptr : &vals[0].mat[0];
+    if (auto m = fn::histogram_quantile_range(q, vals[1].mat, r.start, r.end, r.interval)) {
+      value out;
+      out.type = value_type::vector;
+      out.mat = std::move(*m);
+      charge(points(out));
+      for (const auto& v : vals) release(points(v));
+      return out;
+    }
+  }
   auto fn = [&c, &strings](std::vector<vector_value>& in, timestamp_ms ts) {
     call_context ctx{c, ts, strings};
     return c.fn->instant(in, ctx);

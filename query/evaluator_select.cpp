@@ -135,6 +135,11 @@ value evaluator::eval_range_call(const call_expr& c, const eval_range& r) {
   if (c.fn->name == "absent_over_time") return eval_absent_over_time(c, in, r);
   bool keep_name = c.fn->name == "last_over_time";
   std::vector<double> args(c.args.size(), 0.0);
+  // rate and increase over many steps: list each series' counter resets
+  // once instead of scanning every window (windows overlap when the range
+  // exceeds the step).
+  const bool counter = !r.single() && (c.fn->range == fn::rate || c.fn->range == fn::increase);
+  std::vector<std::uint32_t> resets;
   value out;
   out.type = value_type::vector;
   for (std::size_t i = 0; i < in.lbls.size(); ++i) {
@@ -144,6 +149,8 @@ value evaluator::eval_range_call(const call_expr& c, const eval_range& r) {
     // Windows only move forward (ref_time is non-decreasing in ts), so two
     // cursors replace a binary search per step: w = [lo, hi) = [mint, maxt].
     const auto all = in.samples[i];
+    const bool use_resets = counter && all.size() <= UINT32_MAX;
+    if (use_resets) fn::find_resets(all, resets);
     std::size_t lo = 0, hi = 0;
     for (timestamp_ms ts = r.start; ts <= r.end; ts += r.interval, ++step) {
       timestamp_ms maxt = ref_time(in.at, ts) - in.offset;
@@ -156,7 +163,13 @@ value evaluator::eval_range_call(const call_expr& c, const eval_range& r) {
       if (current_ + w.size() > opts_.max_samples) charge(w.size());
       for (std::size_t k = 0; k < c.args.size(); ++k)
         if (k != matrix_arg) args[k] = scalars[k].mat.empty() ? 0.0 : scalars[k].mat[0].points[step].v;
-      if (auto v = c.fn->range(window{w, maxt - in.range, maxt, ts, args})) ss.points.push_back({ts, *v});
+      window win{w, maxt - in.range, maxt, ts, args, {}, 0, false};
+      if (use_resets) {
+        win.resets = resets;
+        win.first = lo;
+        win.resets_known = true;
+      }
+      if (auto v = c.fn->range(win)) ss.points.push_back({ts, *v});
     }
     if (ss.points.empty()) continue;
     charge(ss.points.size());

@@ -36,7 +36,15 @@ struct window {
   timestamp_ms range_end = 0;
   timestamp_ms ts = 0;              ///< the step's evaluation time
   std::span<const double> scalars;  ///< scalar arguments by position
+  /// Optional, for rate and increase over long windows: every index j of the
+  /// whole series with v[j] < v[j-1] (a counter reset), ascending, and the
+  /// series index of samples[0]; the counter correction then visits the
+  /// resets in the window instead of every sample.
+  std::span<const std::uint32_t> resets;
+  std::size_t first = 0;
+  bool resets_known = false;
 };
+
 
 /// Returns the value for the window, or nullopt for no output.
 using range_impl = std::optional<double> (*)(const window& w);
@@ -62,6 +70,8 @@ bool is_time_dependent(std::string_view name);
 // Implementations, by concern (functions_*.cpp).
 namespace fn {
 // functions_range.cpp
+/// The counter resets of `s` for window::resets.
+void find_resets(std::span<const sample> s, std::vector<std::uint32_t>& out);
 std::optional<double> rate(const window& w);
 std::optional<double> increase(const window& w);
 std::optional<double> delta(const window& w);
@@ -108,6 +118,13 @@ instant_impl date(std::string_view name);
 labels absent_labels(const expr& arg);
 // functions_histogram.cpp
 vector_value histogram_quantile(std::vector<vector_value>& args, const call_context& ctx);
+/// histogram_quantile at every step of [start, end] (interval > 0) at once,
+/// as the per-step function would answer step by step (same series order);
+/// `q` is the scalar argument's series (nullptr: no value). nullopt when two
+/// groups have equal labels without __name__ and le (the caller then runs
+/// the per-step function, which reports the duplicate where it occurs).
+std::optional<step_matrix> histogram_quantile_range(const step_series* q, const step_matrix& in,
+                                                    timestamp_ms start, timestamp_ms end, timestamp_ms interval);
 } // namespace fn
 
 } // namespace vigil::query

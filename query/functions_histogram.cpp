@@ -44,11 +44,13 @@ void ensure_monotonic(std::vector<bucket>& b) {
   }
 }
 
-double bucket_quantile(double q, std::vector<bucket> b) {
+/// `sorted`: b is ascending by upper bound already (equal bounds in input order).
+double bucket_quantile(double q, std::vector<bucket> b, bool sorted = false) {
   if (std::isnan(q)) return NAN;
   if (q < 0) return -std::numeric_limits<double>::infinity();
   if (q > 1) return std::numeric_limits<double>::infinity();
-  std::stable_sort(b.begin(), b.end(), [](const bucket& x, const bucket& y) { return x.upper < y.upper; });
+  if (!sorted)
+    std::stable_sort(b.begin(), b.end(), [](const bucket& x, const bucket& y) { return x.upper < y.upper; });
   if (!std::isinf(b.back().upper) || b.back().upper < 0) return NAN;
   coalesce(b);
   ensure_monotonic(b);
@@ -69,12 +71,21 @@ double bucket_quantile(double q, std::vector<bucket> b) {
   return start + (end - start) * (rank / count);
 }
 
+const std::vector<std::string>& le_only() {
+  static const std::vector<std::string> le = {"le"};
+  return le;
+}
+const std::vector<std::string>& name_and_le() {
+  static const std::vector<std::string> excluded = {std::string(metric_name_label), "le"};
+  return excluded;
+}
+
 } // namespace
 
 vector_value histogram_quantile(std::vector<vector_value>& args, const call_context& ctx) {
   double q = args[0].empty() ? NAN : args[0][0].v;
-  static const std::vector<std::string> le = {"le"};
-  static const std::vector<std::string> excluded = {std::string(metric_name_label), "le"};
+  const auto& le = le_only();
+  const auto& excluded = name_and_le();
   std::vector<histogram> hists;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> index; // by labels without le
   std::vector<labels> keys;
@@ -98,6 +109,109 @@ vector_value histogram_quantile(std::vector<vector_value>& args, const call_cont
   vector_value out;
   for (auto& h : hists) out.push_back(vsample{std::move(h.lbls), bucket_quantile(q, std::move(h.buckets)), ctx.ts});
   return out;
+}
+
+} // namespace vigil::query::fn
+
+namespace vigil::query::fn {
+
+// The per-step function groups the steps' samples by their labels without
+// `le` at every step; the groups do not depend on the step, so this forms
+// them once. At each step a group's buckets are its members with a point
+// there, in input order, which is the order the per-step function sees.
+std::optional<step_matrix> histogram_quantile_range(const step_series* q, const step_matrix& in,
+                                                    timestamp_ms start, timestamp_ms end, timestamp_ms interval) {
+  struct member {
+    std::size_t series; ///< index into `in`
+    double upper;
+  };
+  struct group {
+    labels key;               ///< without le
+    labels out;               ///< without __name__ and le
+    std::vector<member> members; ///< ascending by upper, equal bounds in input order
+  };
+  std::vector<group> groups;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> index;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    double upper = 0;
+    if (!parse_number(in[i].lbls.get("le"), upper)) continue;
+    labels key = in[i].lbls.without(le_only());
+    auto& ids = index[key.hash()];
+    auto it = std::find_if(ids.begin(), ids.end(), [&](std::size_t g) { return groups[g].key == key; });
+    std::size_t g = 0;
+    if (it == ids.end()) {
+      g = groups.size();
+      ids.push_back(g);
+      groups.push_back(group{std::move(key), in[i].lbls.without(name_and_le()), {}});
+    } else {
+      g = *it;
+    }
+    groups[g].members.push_back({i, upper});
+  }
+  // Two groups with the same output labels (names differ): the per-step
+  // path reports the duplicate at the step where both have data.
+  {
+    std::unordered_map<std::uint64_t, std::vector<std::size_t>> outs;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      auto& ids = outs[groups[g].out.hash()];
+      for (auto o : ids)
+        if (groups[o].out == groups[g].out) return std::nullopt;
+      ids.push_back(g);
+    }
+  }
+  for (auto& g : groups)
+    std::stable_sort(g.members.begin(), g.members.end(),
+                     [](const member& a, const member& b) { return a.upper < b.upper; });
+  std::vector<std::size_t> cursor(in.size(), 0);
+  std::size_t qc = 0;
+  struct pending {
+    std::size_t first_step = 0;
+    std::size_t first_member = 0; ///< lowest input index with a point at first_step
+    step_series s;
+  };
+  std::vector<pending> outs(groups.size());
+  std::vector<bool> started(groups.size(), false);
+  std::vector<bucket> b;
+  std::size_t step = 0;
+  for (timestamp_ms ts = start; ts <= end; ts += interval, ++step) {
+    double qv = NAN;
+    if (q) {
+      while (qc < q->points.size() && q->points[qc].t < ts) ++qc;
+      if (qc < q->points.size() && q->points[qc].t == ts) qv = q->points[qc].v;
+    }
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      b.clear();
+      std::size_t lowest = in.size();
+      for (const auto& m : groups[g].members) {
+        auto& c = cursor[m.series];
+        const auto& pts = in[m.series].points;
+        while (c < pts.size() && pts[c].t < ts) ++c;
+        if (c < pts.size() && pts[c].t == ts) {
+          b.push_back({m.upper, pts[c].v});
+          lowest = std::min(lowest, m.series);
+        }
+      }
+      if (b.empty()) continue;
+      auto& o = outs[g];
+      if (!started[g]) {
+        started[g] = true;
+        o.first_step = step;
+        o.first_member = lowest;
+        o.s.lbls = groups[g].out;
+      }
+      o.s.points.push_back({ts, bucket_quantile(qv, b, true)});
+    }
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t g = 0; g < groups.size(); ++g)
+    if (started[g]) order.push_back(g);
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return std::pair(outs[x].first_step, outs[x].first_member) < std::pair(outs[y].first_step, outs[y].first_member);
+  });
+  step_matrix result;
+  result.reserve(order.size());
+  for (auto g : order) result.push_back(std::move(outs[g].s));
+  return result;
 }
 
 } // namespace vigil::query::fn

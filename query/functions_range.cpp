@@ -1,6 +1,7 @@
 // Counter and gauge functions over range windows: rate, increase, delta
 // (with Prometheus' extrapolation), irate, idelta, deriv, predict_linear,
 // changes, resets, holt_winters.
+#include <algorithm>
 #include <cmath>
 
 #include "query/functions.hpp"
@@ -17,7 +18,13 @@ std::optional<double> extrapolated(const window& w, bool counter, bool per_secon
   const auto& s = w.samples;
   if (s.size() < 2) return std::nullopt;
   double result = s.back().v - s.front().v;
-  if (counter) {
+  if (counter && w.resets_known) {
+    // The same additions in the same order as the loop below: the resets
+    // strictly inside the window (the first sample is compared with 0 and
+    // adds 0 at most, which leaves the sum unchanged).
+    auto it = std::upper_bound(w.resets.begin(), w.resets.end(), w.first);
+    for (; it != w.resets.end() && *it < w.first + s.size(); ++it) result += s[*it - w.first - 1].v;
+  } else if (counter) {
     double last = 0;
     for (const auto& x : s) {
       if (x.v < last) result += last;
@@ -83,6 +90,12 @@ double trend(std::size_t i, double tf, double s0, double s1, double b) {
 }
 
 } // namespace
+
+void find_resets(std::span<const sample> s, std::vector<std::uint32_t>& out) {
+  out.clear();
+  for (std::size_t j = 1; j < s.size(); ++j)
+    if (s[j].v < s[j - 1].v) out.push_back(static_cast<std::uint32_t>(j));
+}
 
 std::optional<double> rate(const window& w) { return extrapolated(w, true, true); }
 std::optional<double> increase(const window& w) { return extrapolated(w, true, false); }
