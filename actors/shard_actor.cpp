@@ -86,7 +86,15 @@ result<query::query_result> eval_part(const store::shard& sh, const query::prepa
     if (!fn) return std::optional<std::vector<series>>{};
     return sh.select_rollup(store::rollup_read{c.ms, *fn, c.range, c.resolution, p.start, p.end, p.step}, limits);
   };
-  return query::evaluate_with_rollups(part, sh.rollup_resolutions(), raw, rollups, limits.expired);
+  auto batched = [&](const query::selection& sel, const query::batch_sink& sink) {
+    auto l = limits;
+    if (sel.thin_step > 0) {
+      l.thin_first = sel.thin_first;
+      l.thin_step = sel.thin_step;
+    }
+    return sh.select_batches(sel.ms, sel.range, l, store::defaults::query_batch_samples, sink);
+  };
+  return query::evaluate_with_rollups(part, sh.rollup_resolutions(), raw, rollups, limits.expired, batched);
 }
 
 /// Evaluates a pushed-down part over this shard's series (the same engine

@@ -1,6 +1,7 @@
 #include "query/engine.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <new>
 
 #include "query/ast.hpp"
@@ -118,6 +119,52 @@ result<query_result> evaluate_partial(const prepared_query& q, const fetch_fn& f
     fetched.push_back(std::move(*got));
   }
   return execute(q, std::move(fetched), expired);
+}
+
+std::optional<result<query_result>> evaluate_partial_batched(const prepared_query& q, const batch_fetch_fn& fetch,
+                                                             const expired_fn& expired) {
+  if (q.selections().size() != 1 || !q.selections()[0].partial.empty()) return std::nullopt;
+  const expr& root = unwrap_parens(q.root());
+  const auto* agg = root.as<aggregate_expr>();
+  if (agg && (agg->param || !(agg->op == agg_op::sum || agg->op == agg_op::count || agg->op == agg_op::min ||
+                              agg->op == agg_op::max || agg->op == agg_op::group)))
+    return std::nullopt;
+  const expr& inner = agg ? *agg->inner : root;
+  if (!is_per_series(inner) || type_of(inner) != value_type::vector) return std::nullopt;
+  const auto& p = q.params();
+  const bool range = p.step > 0;
+  const eval_range r{p.start, p.end, range ? p.step : 1};
+  try {
+    step_matrix acc;
+    status failed = status::ok();
+    auto st = fetch(q.selections()[0], [&](std::vector<series>& batch) -> status {
+      try {
+        std::vector<std::vector<series>> one;
+        one.push_back(std::move(batch));
+        series_set data(std::move(one));
+        evaluator ev(data, p.start, p.end, q.options(), expired);
+        value v = ev.eval(inner, r);
+        std::move(v.mat.begin(), v.mat.end(), std::back_inserter(acc));
+        return status::ok();
+      } catch (const eval_error& e) {
+        failed = e.st;
+        return e.st;
+      }
+    });
+    if (!failed) return result<query_result>(failed);
+    if (!st) return result<query_result>(st);
+    value v{value_type::vector, std::move(acc), {}};
+    if (agg) {
+      series_set none;
+      evaluator ev(none, p.start, p.end, q.options(), expired);
+      v = ev.aggregate_evaluated(*agg, std::move(v), r);
+    }
+    return result<query_result>(to_result(std::move(v), p, range));
+  } catch (const eval_error& e) {
+    return result<query_result>(e.st);
+  } catch (const std::bad_alloc&) {
+    return result<query_result>(resource_exhausted("query processing ran out of memory"));
+  }
 }
 
 result<query_result> evaluate_partial(std::string_view promql, const query_params& params,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,5 +123,21 @@ result<prepared_query> prepare_partial(std::string_view promql, const query_para
 /// through `fetch` and executes it. The first fetch error is returned as is.
 result<query_result> evaluate_partial(const prepared_query& q, const fetch_fn& fetch,
                                       const expired_fn& expired = {});
+
+/// Fetches one selection's series in batches, in label order, handing each
+/// batch to the sink (which consumes it) before reading the next.
+using batch_sink = std::function<status(std::vector<series>&)>;
+using batch_fetch_fn = std::function<status(const selection&, const batch_sink&)>;
+
+/// evaluate_partial() for the common shape of a pushed-down part: one raw
+/// selection under an expression that computes each output series from one
+/// input series (query/pushdown.hpp, is_per_series), optionally inside
+/// sum/count/min/max/group. The per-series expression is evaluated batch by
+/// batch, so only one batch of samples is in memory (and in cache) at a
+/// time; the outputs are aggregated at the end. The answer is the same,
+/// bit for bit, as evaluate_partial's: series are evaluated on their own
+/// and aggregated in the same (label) order. nullopt for other shapes.
+std::optional<result<query_result>> evaluate_partial_batched(const prepared_query& q, const batch_fetch_fn& fetch,
+                                                             const expired_fn& expired = {});
 
 } // namespace vigil::query

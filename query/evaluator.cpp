@@ -237,6 +237,24 @@ value evaluator::eval_aggregate(const aggregate_expr& a, const eval_range& r) {
   return out;
 }
 
+value evaluator::aggregate_evaluated(const aggregate_expr& a, value inner, const eval_range& r) {
+  charge(points(inner));
+  if (inner.type == value_type::vector)
+    if (auto m = aggregate_series(a, inner.mat, r)) {
+      value out;
+      out.type = value_type::vector;
+      out.mat = std::move(*m);
+      charge(points(out));
+      release(points(inner));
+      return out;
+    }
+  const value* args[] = {&inner, nullptr};
+  auto fn = [&a](std::vector<vector_value>& in, timestamp_ms) { return aggregate(a, std::move(in[0]), 0, {}); };
+  value out = range_eval(r, args, fn, value_type::vector);
+  release(points(inner));
+  return out;
+}
+
 value evaluator::eval_binary(const binary_expr& b, const eval_range& r) {
   value lhs = eval(*b.lhs, r);
   value rhs = eval(*b.rhs, r);

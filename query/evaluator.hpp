@@ -29,6 +29,10 @@ public:
   /// Evaluates `e` at every step of `r`. Throws eval_error.
   value eval(const expr& e, const eval_range& r);
 
+  /// The aggregation `a` (one without parameter) over its inner expression's
+  /// value, evaluated already (by batches; see evaluate_partial_batched).
+  value aggregate_evaluated(const aggregate_expr& a, value inner, const eval_range& r);
+
   /// Per-step operator: receives each argument's vector at the step.
   using step_fn = std::function<vector_value(std::vector<vector_value>& args, timestamp_ms ts)>;
 

@@ -107,7 +107,12 @@ const rollup_call* find_rollup_call(const rollup_prepared& p, const selection& s
 
 result<query_result> evaluate_with_rollups(const prepared_query& part, std::span<const timestamp_ms> resolutions,
                                            const fetch_fn& raw, const rollup_fetch_fn& rollups,
-                                           const expired_fn& expired) {
+                                           const expired_fn& expired, const batch_fetch_fn& batched) {
+  auto plain = [&]() -> result<query_result> {
+    if (batched)
+      if (auto b = evaluate_partial_batched(part, batched, expired)) return std::move(*b);
+    return evaluate_partial(part, raw, expired);
+  };
   // Only when some resolution fits the query's start and step could a call
   // qualify (rewriter::pick); otherwise skip re-preparing the part (a parse
   // per shard and read: ~15 % of a small instant query).
@@ -115,9 +120,9 @@ result<query_result> evaluate_with_rollups(const prepared_query& part, std::span
   const bool aligned = std::any_of(resolutions.begin(), resolutions.end(), [&](timestamp_ms r) {
     return r > 0 && p.start % r == 0 && (p.step <= 0 || p.step % r == 0);
   });
-  if (!aligned) return evaluate_partial(part, raw, expired);
+  if (!aligned) return plain();
   auto rp = prepare_with_rollups(part, resolutions);
-  if (!rp || rp->calls.empty()) return evaluate_partial(part, raw, expired);
+  if (!rp || rp->calls.empty()) return plain();
   auto fetch = [&](const selection& sel) -> result<std::vector<series>> {
     const rollup_call* call = find_rollup_call(*rp, sel);
     if (!call) return raw(sel);

@@ -61,9 +61,11 @@ using rollup_fetch_fn = std::function<result<std::optional<std::vector<series>>>
 
 /// evaluate_partial() of a shard's part that answers qualifying calls
 /// through `rollups` (falling back to `raw` per call) and everything else
-/// through `raw`. Without resolutions or qualifying calls: evaluate_partial.
+/// through `raw`. Without resolutions or qualifying calls: evaluate_partial,
+/// or evaluate_partial_batched through `batched` (when set) where the part
+/// has its shape.
 result<query_result> evaluate_with_rollups(const prepared_query& part, std::span<const timestamp_ms> resolutions,
                                            const fetch_fn& raw, const rollup_fetch_fn& rollups,
-                                           const expired_fn& expired = {});
+                                           const expired_fn& expired = {}, const batch_fetch_fn& batched = {});
 
 } // namespace vigil::query

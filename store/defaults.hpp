@@ -69,6 +69,10 @@ inline constexpr unsigned max_dbs = 16;
 /// typically one or two chunks (~0.5-5 us to decode), so 64 series keep the
 /// check below 1% of the work while a timed-out read stops within ~1 ms.
 inline constexpr std::size_t deadline_check_series = 64;
+/// Samples per batch when a shard evaluates a pushed-down part batch by
+/// batch (shard::select_batches): 32k samples = 512 KiB decoded, which stays
+/// in a core's L2 cache while the batch is normalized and evaluated.
+inline constexpr std::size_t query_batch_samples = 32768;
 
 /// Window spans one rollup step may look at (store::shard::rollup_step):
 /// reading a 5 m window of 15 s scrapes decodes ~20 samples and writes one

@@ -265,6 +265,16 @@ public:
   result<std::vector<series>> select(const matchers& ms, time_range range,
                                      const read_limits& limits) const;
 
+  /// What select() returns, handed to `sink` in batches of whole series, in
+  /// label order, each batch once it holds about `batch_samples` samples (the
+  /// last may hold fewer). A caller that consumes each batch before the next
+  /// keeps only one batch of samples in memory (and in cache). Stops at the
+  /// first error `sink` returns; limits as select() (max_samples counts all
+  /// batches).
+  status select_batches(const matchers& ms, time_range range, const read_limits& limits,
+                        std::size_t batch_samples,
+                        const std::function<status(std::vector<series>&)>& sink) const;
+
   /// Label sets of matching series that have samples in `range`, sorted.
   result<std::vector<labels>> series_labels(const matchers& ms, time_range range) const;
 

@@ -81,6 +81,64 @@ void thin_to_steps(std::vector<sample>& samples, timestamp_ms first, timestamp_m
   samples.resize(kept);
 }
 
+status shard::select_batches(const matchers& ms, time_range range, const read_limits& limits,
+                             std::size_t batch_samples,
+                             const std::function<status(std::vector<series>&)>& sink) const {
+  const impl& s = *impl_;
+  if (limits.expired && limits.expired()) return status{errc::timeout, "deadline passed before the read"};
+  const unflushed_pin pin(&s.unflushed); // before the txn begins
+  auto t = lmdb::txn::begin(s.env, true);
+  if (!t) return std::move(t).error();
+  auto refs = s.index.select(*t, ms);
+  if (!refs) return std::move(refs).error();
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
+  if (!reader) return std::move(reader).error();
+  // Label order first (label sets are small; samples are read per batch).
+  std::vector<std::pair<labels, series_ref>> order;
+  order.reserve(refs->size());
+  deadline_poll deadline(limits);
+  for (series_ref ref : *refs) {
+    if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
+    auto ls = s.index.labels_of(*t, ref);
+    if (!ls) return std::move(ls).error();
+    if (matches_all(ms, *ls)) order.emplace_back(std::move(*ls), ref);
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<series> batch;
+  std::vector<sample> scratch;
+  std::uint64_t total = 0;
+  std::size_t in_batch = 0;
+  for (auto& [ls, ref] : order) {
+    if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
+    auto& cur = batch.emplace_back();
+    if (limits.thin_step > 0) {
+      scratch.clear();
+      VIGIL_TRY(reader->samples(ref, range, scratch));
+      thin_to_steps(scratch, limits.thin_first, limits.thin_step, range.max);
+      cur.samples.assign(scratch.begin(), scratch.end());
+    } else {
+      VIGIL_TRY(reader->samples(ref, range, cur.samples));
+    }
+    if (cur.samples.empty()) {
+      batch.pop_back();
+      continue;
+    }
+    total += cur.samples.size();
+    if (total > limits.max_samples)
+      return resource_exhausted("select would return more than " + std::to_string(limits.max_samples) +
+                                " samples");
+    in_batch += cur.samples.size();
+    cur.lbls = std::move(ls);
+    if (in_batch >= batch_samples) {
+      VIGIL_TRY(sink(batch));
+      batch.clear();
+      in_batch = 0;
+    }
+  }
+  if (!batch.empty()) VIGIL_TRY(sink(batch));
+  return status::ok();
+}
+
 result<std::vector<series>> shard::select(const matchers& ms, time_range range) const {
   return select(ms, range, read_limits{});
 }

@@ -139,4 +139,67 @@ BOOST_AUTO_TEST_CASE(pushdown_answers_equal_the_plain_path_on_random_data) {
   }
 }
 
+// A shard's batched evaluation of a pushed-down part (evaluate_partial_batched)
+// answers exactly what evaluate_partial does, for every batch size.
+BOOST_AUTO_TEST_CASE(batched_parts_equal_whole_parts_bit_for_bit) {
+  std::size_t batched_parts = 0;
+  for (std::uint32_t seed : {4u, 5u}) {
+    sharded_source src(3);
+    testing::fill_random(src, seed, 90 * min);
+    eval_options opts;
+    const query_params ranges[] = {{20 * min, 90 * min, 30 * sec}, {45 * min, 45 * min, 0},
+                                   {31 * min + 7 * sec, 80 * min, 77 * sec}};
+    for (const char* q : queries)
+      for (const auto& p : ranges)
+        for (const auto& part : parts_of(q)) {
+          auto prepared = prepare_partial(part, p, opts);
+          BOOST_TEST_REQUIRE(prepared.has_value(), part);
+          for (const auto& sh : src.shards) {
+            auto whole = evaluate_partial(*prepared, [&](const selection& sel) -> result<std::vector<series>> {
+              return sh.select(sel.ms, sel.range);
+            });
+            for (std::size_t per_batch : {1u, 2u, 7u, 1000u}) {
+              std::size_t calls = 0;
+              auto fetch = [&](const selection& sel, const batch_sink& sink) -> status {
+                auto all = sh.select(sel.ms, sel.range);
+                for (std::size_t i = 0; i < all.size(); i += per_batch) {
+                  std::vector<series> batch(all.begin() + static_cast<std::ptrdiff_t>(i),
+                                            all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + per_batch)));
+                  ++calls;
+                  if (auto st = sink(batch); !st) return st;
+                }
+                return status::ok();
+              };
+              auto got = evaluate_partial_batched(*prepared, fetch);
+              if (!got) continue; // another shape: evaluate_partial answers it
+              ++batched_parts;
+              BOOST_TEST_REQUIRE(whole.has_value() == got->has_value(), part);
+              if (!whole) continue;
+              const auto& w = *whole;
+              const auto& g = **got;
+              BOOST_TEST_REQUIRE((w.type == g.type), part);
+              BOOST_TEST_REQUIRE(w.items.size() == g.items.size(), part << " per batch " << per_batch);
+              for (std::size_t i = 0; i < w.items.size(); ++i) {
+                BOOST_TEST_REQUIRE((w.items[i].lbls == g.items[i].lbls), part);
+                BOOST_TEST_REQUIRE(w.items[i].samples.size() == g.items[i].samples.size(), part);
+                for (std::size_t k = 0; k < w.items[i].samples.size(); ++k) {
+                  const auto a = w.items[i].samples[k], b = g.items[i].samples[k];
+                  BOOST_TEST_REQUIRE(a.t == b.t, part);
+                  BOOST_TEST_REQUIRE((a.v == b.v || (std::isnan(a.v) && std::isnan(b.v))), part << ": " << a.v << " vs " << b.v);
+                }
+              }
+            }
+          }
+        }
+  }
+  BOOST_TEST(batched_parts > 100u); // the common shapes take the batched path
+  // Other shapes are declined.
+  auto two = prepare_partial("rate(a[5m]) + rate(b[5m])", {0, 0, 0}, {});
+  BOOST_TEST_REQUIRE(two.has_value());
+  auto none = [](const selection&, const batch_sink&) { return status::ok(); };
+  BOOST_TEST(!evaluate_partial_batched(*two, none).has_value());
+  auto topk = prepare_partial("topk(2, rate(a[5m]))", {0, 0, 0}, {});
+  BOOST_TEST(!evaluate_partial_batched(*topk, none).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

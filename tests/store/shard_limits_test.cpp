@@ -82,4 +82,52 @@ BOOST_AUTO_TEST_CASE(select_thins_to_steps_when_asked) {
   BOOST_TEST((*r)[0].samples == std::vector<sample>({{1000, 1.0}}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(select_batches_hands_over_what_select_returns_in_label_order) {
+  shard_fixture f;
+  f.append(many_series(25));
+  write_batch other; // another name, and a series without samples in the range
+  other.items.push_back({labels{{"__name__", "n"}}, {{1000, 1.0}}});
+  other.items.push_back({labels{{"__name__", "m"}, {"i", "late"}}, {{90000, 1.0}}});
+  f.append(other);
+  const matchers ms{eq("__name__", "m")};
+  const time_range range{0, 5000};
+  auto want = f.sh->select(ms, range, read_limits{});
+  BOOST_REQUIRE(want.has_value());
+  BOOST_REQUIRE_EQUAL(want->size(), 25u);
+  for (std::size_t per : {1u, 5u, 6u, 1000u}) {
+    std::vector<series> got;
+    std::vector<std::size_t> sizes;
+    auto st = f.sh->select_batches(ms, range, read_limits{}, per, [&](std::vector<series>& b) {
+      sizes.push_back(b.size());
+      std::move(b.begin(), b.end(), std::back_inserter(got));
+      b.clear();
+      return status::ok();
+    });
+    BOOST_TEST_REQUIRE(st.is_ok(), st.message());
+    BOOST_TEST_REQUIRE(got.size() == want->size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      BOOST_TEST((got[i].lbls == (*want)[i].lbls));
+      BOOST_TEST(got[i].samples == (*want)[i].samples, boost::test_tools::per_element());
+    }
+    // Each series holds 2 samples: a batch closes once it holds >= per.
+    const std::size_t full = (per + 1) / 2;
+    for (std::size_t k = 0; k + 1 < sizes.size(); ++k) BOOST_TEST(sizes[k] == full);
+  }
+  // max_samples counts every batch; a sink's error stops the read.
+  read_limits lim;
+  lim.max_samples = 49;
+  auto capped = f.sh->select_batches(ms, range, lim, 4, [](std::vector<series>&) { return status::ok(); });
+  BOOST_TEST((capped.code() == errc::resource_exhausted));
+  int calls = 0;
+  auto stopped = f.sh->select_batches(ms, range, read_limits{}, 4, [&](std::vector<series>&) {
+    return ++calls == 2 ? invalid_argument("enough") : status::ok();
+  });
+  BOOST_TEST(stopped.message() == "enough");
+  BOOST_TEST(calls == 2);
+  read_limits expired;
+  expired.expired = [] { return true; };
+  BOOST_TEST((f.sh->select_batches(ms, range, expired, 4, [](std::vector<series>&) { return status::ok(); }).code() ==
+              errc::timeout));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
