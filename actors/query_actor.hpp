@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -21,6 +22,7 @@
 #include "messages/shard_read.hpp"
 #include "query/admission.hpp"
 #include "query/engine.hpp"
+#include "query/response_memo.hpp"
 #include "query/results_cache.hpp"
 
 namespace vigil {
@@ -33,6 +35,9 @@ struct query_settings {
   std::size_t max_queued = defaults::query_max_queued;
   query::results_cache_options cache;
   unix_clock_fn now_unix_ms = system_unix_ms;
+  /// Rendered answers of fully cached range queries, shared with the HTTP
+  /// routes (query/response_memo.hpp); null: none.
+  std::shared_ptr<query::response_memo> memo;
 };
 
 /// Per-query bookkeeping; see query_actor.cpp.

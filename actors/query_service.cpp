@@ -136,12 +136,22 @@ void run_cached(sptr self, pending_query pq, std::string key, double queued) {
     bool failed = false;
   };
   auto g = std::make_shared<gather>();
+  const auto memo_generation = s.settings.memo ? s.settings.memo->generation() : 0;
   g->plan = s.cache.plan(key, p);
   auto finish = [=]() mutable {
     query_answer a;
     a.value.type = query::value_type::matrix;
     a.value.items = query::results_cache::assemble(g->plan, std::move(g->parts));
     a.value.warnings = std::move(g->warnings);
+    auto& st = self->state;
+    // A complete answer whose every step the cache keeps: render it here and
+    // keep the bytes for identical requests (query/response_memo.hpp).
+    if (st.settings.memo && rq.render && !rq.want_stats && a.value.warnings.empty() &&
+        rq.end < st.settings.now_unix_ms() - st.settings.cache.freshness) {
+      a.rendered = (*rq.render)(a);
+      st.settings.memo->put(query::response_memo::key(rq.promql, rq.start, rq.end, rq.step), rq.end,
+                            std::make_shared<const std::string>(a.rendered), memo_generation);
+    }
     deliver(pq, std::move(a), queued);
     on_done(self);
   };
@@ -318,7 +328,10 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
     [=](atom::shards, shard_table& t) {
       if (t.epoch >= self->state.table.epoch) self->state.table = std::move(t);
     },
-    [=](atom::invalidate, std::int64_t from) { self->state.cache.invalidate(from); },
+    [=](atom::invalidate, std::int64_t from) {
+      self->state.cache.invalidate(from);
+      if (self->state.settings.memo) self->state.settings.memo->invalidate(from);
+    },
     [=](atom::tick, std::uint64_t id) { expire(self, id); },
     [=](atom::tick) { sweep(self); },
   };

@@ -9,11 +9,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
 #include "actors/defaults.hpp"
 #include "actors/interfaces.hpp"
 #include "api/http_server.hpp"
 #include "api/rate_limit.hpp"
+#include "query/response_memo.hpp"
 
 namespace caf {
 class actor_system;
@@ -29,6 +31,9 @@ struct api_settings {
   std::size_t max_decoded_bytes = 256 << 20;
   /// Per-service ingest rate limits (api/rate_limit.hpp).
   rate_limit_options rate_limit;
+  /// Rendered answers of fully cached range queries (shared with the query
+  /// service); identical requests are answered from it. Null: none.
+  std::shared_ptr<query::response_memo> memo;
 };
 
 /// Builds the request handler. Thread-safe: it is called from HTTP io

@@ -40,6 +40,7 @@ struct counters {
   std::atomic<std::uint64_t> requests_rejected{0};
   std::atomic<std::uint64_t> queries{0};
   std::atomic<std::uint64_t> queries_failed{0};
+  std::atomic<std::uint64_t> queries_memoized{0}; ///< range queries answered from the response memo
 };
 
 /// What every handler shares. Copied into each job by value: it holds an

@@ -86,6 +86,12 @@ void get_query(const ctx& c, call& r, responder done) {
 
 void get_query_range(const ctx& c, call& r, responder done) {
   auto q = parse_range_query(r.params, limits_of(c));
+  if (q && c.settings.memo && !q->no_cache && !q->want_stats)
+    if (auto body = c.settings.memo->get(query::response_memo::key(q->query, q->start, q->end, q->step))) {
+      ++c.stats->queries;
+      ++c.stats->queries_memoized;
+      return done(json(200, *body));
+    }
   if (!q) return done(error_response(q.error()));
   run_query(c, to_message(std::move(*q)), std::move(done));
 }

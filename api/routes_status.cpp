@@ -293,6 +293,9 @@ void get_self_metrics(const ctx& c, call&, responder done) {
           s.samples_rate_limited);
   counter("vigil_queries_total", "PromQL queries received.", s.queries);
   counter("vigil_queries_failed_total", "PromQL queries that failed.", s.queries_failed);
+  counter("vigil_queries_memoized_total",
+          "Range queries answered with the rendered answer of an identical earlier one (no evaluation).",
+          s.queries_memoized);
   append_notify_metrics(c, std::move(out), [c, done](std::string text) {
     append_storage_metrics(c, std::move(text), [c, done](std::string with_storage) {
       append_rule_metrics(c, std::move(with_storage), done);

@@ -84,7 +84,17 @@ int run(const vigil_config& c, const sigset_t& signals) {
   caf::actor_system_config cfg;
   apply_to_caf(c, cfg);
   caf::actor_system sys{cfg};
-  auto node = sys.spawn(node_impl, c.node);
+  // Identical range queries are answered from their rendered bytes by the
+  // HTTP threads (query/response_memo.hpp); a quarter of the results cache's
+  // budget, shared by the query service (which fills and invalidates it).
+  auto node_options = c.node;
+  auto api_settings = c.api;
+  if (node_options.query.cache.max_bytes > 0) {
+    auto memo = std::make_shared<query::response_memo>(node_options.query.cache.max_bytes / 4);
+    node_options.query.memo = memo;
+    api_settings.memo = memo;
+  }
+  auto node = sys.spawn(node_impl, node_options);
   auto handles = handles_of(sys, node);
   if (!handles) return fail(handles.error().message());
   auto bridge = sys.spawn(api_bridge_impl, *handles);
@@ -106,7 +116,7 @@ int run(const vigil_config& c, const sigset_t& signals) {
   for (const auto& p : c.peers)
     peers.push_back(sys.spawn<caf::detached>(cluster::peer_impl, cluster::peer_options{node, p.host, p.port}));
   api::http_server http;
-  auto port = http.start(c.http, api::make_routes(sys, bridge, c.api));
+  auto port = http.start(c.http, api::make_routes(sys, bridge, api_settings));
   if (!port) {
     stop_all();
     return fail(port.error().message());

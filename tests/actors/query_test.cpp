@@ -242,6 +242,56 @@ BOOST_AUTO_TEST_CASE(a_cached_range_query_equals_a_fresh_one_until_backfill_inva
   BOOST_CHECK(answer_of(*ask(svc, req)).value == now_want);
 }
 
+BOOST_AUTO_TEST_CASE(the_response_memo_keeps_rendered_complete_answers_until_backfill) {
+  query_settings s;
+  s.memo = std::make_shared<query::response_memo>(1 << 20);
+  auto svc = service(table, s);
+  router_options ro;
+  ro.backfill_horizon = std::chrono::milliseconds(s.cache.freshness);
+  ro.backfill = caf::actor_cast<backfill_sink>(svc);
+  ro.now_unix_ms = s.now_unix_ms;
+  router = sys->spawn(router_impl, table, ro);
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 6, 60 * minute);
+  write(write_batch{src.all.all()});
+  auto render = std::make_shared<const messages::answer_renderer>([](const messages::query_answer& a) {
+    std::string out;
+    for (const auto& x : a.value.items)
+      for (const auto& p : x.samples) out += std::to_string(p.t) + "=" + std::to_string(p.v) + ";";
+    return out;
+  });
+  messages::query_request req{"sum by (job) (rate(http_requests_total[5m]))", 10 * minute, 60 * minute, 30'000, 5000};
+  req.render = render;
+  const auto key = query::response_memo::key(req.promql, req.start, req.end, req.step);
+  auto first = answer_of(*ask(svc, req));
+  BOOST_REQUIRE(!first.rendered.empty());
+  auto kept = s.memo->get(key);
+  BOOST_REQUIRE(kept);
+  BOOST_CHECK_EQUAL(*kept, first.rendered);
+  // Not kept: answers with stats, without a renderer, or reaching into the
+  // last `freshness` (still changing).
+  auto with_stats = req;
+  with_stats.want_stats = true;
+  with_stats.start += 30'000;
+  answer_of(*ask(svc, with_stats));
+  BOOST_CHECK(!s.memo->get(query::response_memo::key(req.promql, with_stats.start, req.end, req.step)));
+  auto recent = req;
+  recent.end = s.now_unix_ms();
+  recent.start = recent.end - 10 * minute;
+  answer_of(*ask(svc, recent));
+  BOOST_CHECK(!s.memo->get(query::response_memo::key(req.promql, recent.start, recent.end, req.step)));
+  // Old samples land: the entry goes, and the next answer is the new one.
+  write_batch late;
+  late.items.push_back({labels{{"__name__", "http_requests_total"}, {"job", "late"}},
+                        {{30 * minute, 1}, {31 * minute, 500}, {32 * minute, 900}}});
+  write(std::move(late));
+  BOOST_CHECK(!s.memo->get(key));
+  auto again = answer_of(*ask(svc, req));
+  BOOST_CHECK(again.rendered != first.rendered);
+  BOOST_REQUIRE(s.memo->get(key));
+  BOOST_CHECK_EQUAL(*s.memo->get(key), again.rendered);
+}
+
 BOOST_AUTO_TEST_CASE(no_cache_bypasses_the_results_cache) {
   query_settings s;
   auto svc = service(table, s);

@@ -1,5 +1,6 @@
 """Out-of-order samples and backfill: older samples than a series' newest are
-merged into place and queryable (also through a cached range query), the last
+merged into place and queryable (also through a cached range query and its
+memoized answer), the last
 value written at a timestamp wins, everything survives a restart, and with
 storage.out_of_order_window set, too-old samples get a 400 naming how many
 were rejected while the rest of the batch is stored."""
@@ -36,6 +37,17 @@ def test(env):
     assert r.json()["data"]["samples"] == 60, r.body
     got = values(node, "bf", start_s, end_s, 60)
     assert got == [(start_s + i * 60, float(i)) for i in range(61)], got  # the cache saw the backfill
+
+    # An identical repeat is answered from the rendered answer (response memo), byte for byte.
+    def memoized():
+        for line in node.get("/metrics").body.decode().splitlines():
+            if line.startswith("vigil_queries_memoized_total "):
+                return float(line.split()[1])
+        raise AssertionError("no vigil_queries_memoized_total in /metrics")
+    first = node.query_range("bf", start_s, end_s, 60).body
+    hits = memoized()
+    assert node.query_range("bf", start_s, end_s, 60).body == first
+    assert memoized() == hits + 1
 
     # At an existing timestamp the last value wins; an identical one is a duplicate.
     r = push([(base + 30 * 60_000, 1000), (base + 31 * 60_000, 31)])
