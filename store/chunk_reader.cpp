@@ -106,12 +106,15 @@ result<bool> chunk_reader::seek_first(series_ref ref, time_range range) {
 
 status chunk_reader::hot_samples(series_ref ref, time_range range, std::vector<sample>& out) {
   const auto before = out.size();
-  VIGIL_TRY(record_samples(ref, range, out));
-  // The open chunk (after every record of the series).
+  // The open chunk (after every record of the series: sealed records hold
+  // only samples older than its start, see head::merge_late).
   chunk_view c;
   timestamp_ms start = 0;
   auto open = head_record(ref, &c, &start);
   if (!open) return std::move(open).error();
+  // A range inside the open chunk (an instant query's or a rule's window)
+  // needs no record lookup.
+  if (!*open || start > range.min) VIGIL_TRY(record_samples(ref, range, out));
   if (!*open || start > range.max || c.max_t < range.min) return status::ok();
   open_buf_.clear();
   if (!decode_chunk_range(c, range.min, range.max, open_buf_))
