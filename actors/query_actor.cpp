@@ -3,6 +3,7 @@
 #include "actors/query_actor.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <caf/detail/profiled_send.hpp>
 #include <caf/event_based_actor.hpp>
@@ -91,6 +92,7 @@ void finish(qptr self) {
     a.stats.queue_seconds = s.queue_seconds;
   }
   if (s.request.render) a.rendered = (*s.request.render)(a);
+  if (s.request.render && s.request.reply) (*s.request.reply)(std::exchange(a.rendered, {}));
   s.promise.deliver(std::move(a));
   self->quit();
 }

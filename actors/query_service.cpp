@@ -166,6 +166,7 @@ void run_cached(sptr self, pending_query pq, std::string key, double queued) {
     sub.start = pc.start;
     sub.end = pc.end;
     sub.render = nullptr; // pieces are joined here; the whole answer is rendered by the frontend
+    sub.reply = nullptr;
     run_one(self, sub, [=, k = k++](answer_or_error r) mutable {
       if (g->failed) return;
       if (!r) {

@@ -1,5 +1,6 @@
 // Query routes: /api/v1/query and /query_range (one request to the query
 // service each), /query_exemplars and /format_query (answered here).
+#include <atomic>
 #include <chrono>
 #include <cmath>
 
@@ -59,15 +60,22 @@ void run_query(const ctx& c, messages::query_request q, responder done) {
   // The query actor renders the body; the bridge only hands it on.
   q.render = std::make_shared<const messages::answer_renderer>(
     [want_stats](const messages::query_answer& a) { return render_answer(a, want_stats).body; });
+  // The query actor answers the client itself; the bridge's reply handlers
+  // answer only when it did not (errors, timeouts, answers from the cache).
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  q.reply = std::make_shared<const messages::answer_sink>([answered, done](std::string&& body) {
+    if (!answered->exchange(true)) done(json(200, std::move(body)));
+  });
   c.run([=](bridge_ptr self, const api_handles& h) {
     self->request(h.queries, timeout, atom::query_v, q)
       .then(
         [=](messages::query_answer& a) {
+          if (answered->exchange(true)) return;
           done(a.rendered.empty() ? render_answer(a, want_stats) : json(200, std::move(a.rendered)));
         },
             [=](caf::error& err) {
               ++stats->queries_failed;
-              done(error_response(to_status(err)));
+              if (!answered->exchange(true)) done(error_response(to_status(err)));
             });
   });
 }

@@ -88,6 +88,8 @@ struct query_answer;
 /// query actor that made the answer (in parallel on the CAF workers), not by
 /// the single api bridge actor.
 using answer_renderer = std::function<std::string(const query_answer&)>;
+/// Takes a rendered answer straight to the client (see query_request::reply).
+using answer_sink = std::function<void(std::string&&)>;
 
 /// A PromQL evaluation request (instant when step == 0).
 struct query_request {
@@ -106,6 +108,12 @@ struct query_request {
   /// In-process only (not serialized; query requests never leave the node):
   /// when set, the query actor renders its answer into query_answer::rendered.
   std::shared_ptr<const answer_renderer> render{};
+  /// In-process only: when set with `render`, the query actor hands the
+  /// rendered body to this sink itself (one thread hand-off less: it does not
+  /// travel back through the requester first) and delivers the answer with
+  /// an empty body; the requester still gets that answer (or the error or
+  /// timeout) and must not answer the client twice.
+  std::shared_ptr<const answer_sink> reply{};
 };
 
 template <class Inspector>

@@ -172,6 +172,25 @@ BOOST_AUTO_TEST_CASE(a_renderer_on_the_request_renders_the_answer_in_the_query_a
   BOOST_CHECK_EQUAL(only_value(a), 64.0);
 }
 
+BOOST_AUTO_TEST_CASE(a_reply_sink_on_the_request_gets_the_rendered_body_from_the_query_actor) {
+  write_series(64, 1000);
+  auto req = instant("count(m)", 1000);
+  req.render = std::make_shared<const messages::answer_renderer>([](const messages::query_answer& a) {
+    return "count=" + std::to_string(static_cast<int>(a.value.items.at(0).samples.at(0).v));
+  });
+  std::vector<std::string> sent;
+  req.reply = std::make_shared<const messages::answer_sink>([&sent](std::string&& body) { sent.push_back(body); });
+  const auto& a = answer_of(*ask(service(table), req));
+  BOOST_REQUIRE_EQUAL(sent.size(), 1u);
+  BOOST_CHECK_EQUAL(sent[0], "count=64");
+  BOOST_CHECK(a.rendered.empty()); // the body went to the sink; the answer still arrives
+  BOOST_CHECK_EQUAL(only_value(a), 64.0);
+  // Without a renderer the sink is not used.
+  req.render = nullptr;
+  answer_of(*ask(service(table), req));
+  BOOST_CHECK_EQUAL(sent.size(), 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(query_pushdown, query_fixture)
