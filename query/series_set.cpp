@@ -27,6 +27,16 @@ void sort_samples(std::vector<sample>& s) {
 } // namespace
 
 void normalize(std::vector<series>& list) {
+  // A shard's answer is in label order with unique label sets already: one
+  // pass of comparisons instead of a sort's n log n (label comparisons are a
+  // query's largest memcmp cost).
+  bool strictly_sorted = true;
+  for (std::size_t i = 1; i < list.size() && strictly_sorted; ++i)
+    strictly_sorted = list[i - 1].lbls < list[i].lbls;
+  if (strictly_sorted) {
+    for (auto& x : list) sort_samples(x.samples);
+    return;
+  }
   std::stable_sort(list.begin(), list.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
   std::vector<series> out;
   out.reserve(list.size());
@@ -49,7 +59,8 @@ series_set::series_set(std::vector<std::vector<series>> fetched, const std::vect
   for (std::size_t i = 0; i < sets_.size(); ++i) {
     auto& list = sets_[i];
     if (i >= as_is.size() || !as_is[i]) normalize(list);
-    else std::stable_sort(list.begin(), list.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
+    else if (!std::is_sorted(list.begin(), list.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; }))
+      std::stable_sort(list.begin(), list.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
     for (const auto& s : list) samples_ += s.samples.size();
   }
 }

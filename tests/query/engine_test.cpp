@@ -4,6 +4,7 @@
 
 #include "query/engine.hpp"
 #include "query/memory_source.hpp"
+#include "query/series_set.hpp"
 
 using namespace vigil;
 using namespace vigil::query;
@@ -160,6 +161,18 @@ BOOST_AUTO_TEST_CASE(execute_normalizes_fetched_series) {
   BOOST_TEST_REQUIRE(r.has_value());
   BOOST_TEST_REQUIRE(r->items.size() == 1u);
   BOOST_TEST(r->items[0].samples[0].v == 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(normalize_sorts_samples_also_when_series_are_in_order) {
+  std::vector<series> list{series{labels{{"a", "1"}}, {{3, 1}, {1, 2}, {3, 5}}}, series{labels{{"a", "2"}}, {{1, 1}}}};
+  normalize(list); // label order already: only the samples need sorting (last of equal times wins)
+  BOOST_TEST_REQUIRE(list.size() == 2u);
+  BOOST_TEST((list[0].samples == std::vector<sample>({{1, 2}, {3, 5}})));
+  std::vector<series> out_of_order{series{labels{{"a", "2"}}, {{1, 1}}}, series{labels{{"a", "1"}}, {{1, 2}}},
+                                   series{labels{{"a", "2"}}, {{2, 3}}}};
+  normalize(out_of_order);
+  BOOST_TEST_REQUIRE(out_of_order.size() == 2u);
+  BOOST_TEST((out_of_order[1].samples == std::vector<sample>({{1, 1}, {2, 3}})));
 }
 
 BOOST_AUTO_TEST_CASE(staleness_markers_end_a_series) {
