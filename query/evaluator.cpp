@@ -210,14 +210,23 @@ value evaluator::eval_call(const call_expr& c, const eval_range& r) {
 value evaluator::eval_aggregate(const aggregate_expr& a, const eval_range& r) {
   value inner = eval(*a.inner, r);
   value param;
+  if (a.param) param = eval(*a.param, r);
+  return aggregate_values(a, std::move(inner), a.param ? &param : nullptr, r);
+}
+
+value evaluator::aggregate_evaluated(const aggregate_expr& a, value inner, const eval_range& r) {
+  charge(points(inner)); // evaluated elsewhere: held from now on
+  return aggregate_values(a, std::move(inner), nullptr, r);
+}
+
+value evaluator::aggregate_values(const aggregate_expr& a, value inner, const value* param, const eval_range& r) {
   std::string label;
   bool has_scalar_param = false;
-  if (a.param) {
-    param = eval(*a.param, r);
-    if (param.type == value_type::string) label = param.str;
+  if (param) {
+    if (param->type == value_type::string) label = param->str;
     else has_scalar_param = true;
   }
-  if (!a.param && inner.type == value_type::vector) {
+  if (!param && inner.type == value_type::vector) {
     if (auto m = aggregate_series(a, inner.mat, r)) {
       value out;
       out.type = value_type::vector;
@@ -227,31 +236,13 @@ value evaluator::eval_aggregate(const aggregate_expr& a, const eval_range& r) {
       return out;
     }
   }
-  const value* args[] = {&inner, has_scalar_param ? &param : nullptr};
+  const value* args[] = {&inner, has_scalar_param ? param : nullptr};
   auto fn = [&a, &label, has_scalar_param](std::vector<vector_value>& in, timestamp_ms) {
     double p = has_scalar_param && !in[1].empty() ? in[1][0].v : 0;
     return aggregate(a, std::move(in[0]), p, label);
   };
   value out = range_eval(r, args, fn, value_type::vector);
-  release(points(inner) + points(param));
-  return out;
-}
-
-value evaluator::aggregate_evaluated(const aggregate_expr& a, value inner, const eval_range& r) {
-  charge(points(inner));
-  if (inner.type == value_type::vector)
-    if (auto m = aggregate_series(a, inner.mat, r)) {
-      value out;
-      out.type = value_type::vector;
-      out.mat = std::move(*m);
-      charge(points(out));
-      release(points(inner));
-      return out;
-    }
-  const value* args[] = {&inner, nullptr};
-  auto fn = [&a](std::vector<vector_value>& in, timestamp_ms) { return aggregate(a, std::move(in[0]), 0, {}); };
-  value out = range_eval(r, args, fn, value_type::vector);
-  release(points(inner));
+  release(points(inner) + (param ? points(*param) : 0));
   return out;
 }
 

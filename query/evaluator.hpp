@@ -58,6 +58,8 @@ private:
   value eval_range_call(const call_expr& c, const eval_range& r);
   value eval_absent_over_time(const call_expr& c, const range_input& in, const eval_range& r);
   value eval_aggregate(const aggregate_expr& a, const eval_range& r);
+  /// `a` over its evaluated inner value and parameter (null: none).
+  value aggregate_values(const aggregate_expr& a, value inner, const value* param, const eval_range& r);
   value eval_binary(const binary_expr& b, const eval_range& r);
   value eval_vector_scalar(const binary_expr& b, value vec, const value& sc, bool scalar_left, const eval_range& r);
   /// vector op vector over a range of several steps, series by series

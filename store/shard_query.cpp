@@ -68,6 +68,19 @@ result<std::vector<labels>> matching_labels(const shard::impl& s, const lmdb::tx
   return out;
 }
 
+/// One series' samples in `range` into `out`, thinned to the limits' steps
+/// when asked (decoded into the reused `scratch` first, keeping the few
+/// samples needed).
+status read_samples(chunk_reader& reader, series_ref ref, time_range range, const read_limits& limits,
+                    std::vector<sample>& scratch, std::vector<sample>& out) {
+  if (limits.thin_step <= 0) return reader.samples(ref, range, out);
+  scratch.clear();
+  VIGIL_TRY(reader.samples(ref, range, scratch));
+  thin_to_steps(scratch, limits.thin_first, limits.thin_step, range.max);
+  out.assign(scratch.begin(), scratch.end());
+  return status::ok();
+}
+
 } // namespace
 
 void thin_to_steps(std::vector<sample>& samples, timestamp_ms first, timestamp_ms step, timestamp_ms last) {
@@ -111,14 +124,7 @@ status shard::select_batches(const matchers& ms, time_range range, const read_li
   for (auto& [ls, ref] : order) {
     if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
     auto& cur = batch.emplace_back();
-    if (limits.thin_step > 0) {
-      scratch.clear();
-      VIGIL_TRY(reader->samples(ref, range, scratch));
-      thin_to_steps(scratch, limits.thin_first, limits.thin_step, range.max);
-      cur.samples.assign(scratch.begin(), scratch.end());
-    } else {
-      VIGIL_TRY(reader->samples(ref, range, cur.samples));
-    }
+    VIGIL_TRY(read_samples(*reader, ref, range, limits, scratch, cur.samples));
     if (cur.samples.empty()) {
       batch.pop_back();
       continue;
@@ -163,14 +169,7 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
     // Decoded straight into the answer (no per-series copy); dropped again
     // when the series turns out empty or not matching.
     auto& cur = out.emplace_back();
-    if (limits.thin_step > 0) { // decode into reused scratch, keep the few samples needed
-      scratch.clear();
-      VIGIL_TRY(reader->samples(ref, range, scratch));
-      thin_to_steps(scratch, limits.thin_first, limits.thin_step, range.max);
-      cur.samples.assign(scratch.begin(), scratch.end());
-    } else {
-      VIGIL_TRY(reader->samples(ref, range, cur.samples));
-    }
+    VIGIL_TRY(read_samples(*reader, ref, range, limits, scratch, cur.samples));
     if (cur.samples.empty()) {
       out.pop_back();
       continue;
