@@ -74,6 +74,10 @@ inline constexpr std::size_t deadline_check_series = 64;
 /// in a core's L2 cache while the batch is normalized and evaluated.
 inline constexpr std::size_t query_batch_samples = 32768;
 
+/// Label sets a reading thread remembers by ref (series_index::labels_of):
+/// ~13 MiB a thread at ~400 bytes a set; cleared when full.
+inline constexpr std::size_t reader_label_memo_entries = std::size_t{1} << 15;
+
 /// Window spans one rollup step may look at (store::shard::rollup_step):
 /// reading a 5 m window of 15 s scrapes decodes ~20 samples and writes one
 /// ~60-byte record, so 20,000 windows keep a step's write transaction to a

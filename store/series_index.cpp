@@ -3,11 +3,15 @@
 #include "store/series_index.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "store/compress.hpp"
+#include "store/defaults.hpp"
 #include "store/keys.hpp"
 #include "store/label_codec.hpp"
 
@@ -256,7 +260,45 @@ status series_index::flush(lmdb::txn& t) {
   return t.put(db_.meta, lmdb::as_bytes(meta_next_ref_key), rec);
 }
 
+namespace {
+
+std::atomic<std::uint64_t> next_index_uid{1};
+
+/// Readers' label sets by (index instance, ref), per thread.
+struct label_memo {
+  struct key_hash {
+    std::size_t operator()(const std::pair<std::uint64_t, series_ref>& k) const noexcept {
+      return std::hash<std::uint64_t>{}(k.first * 0x9e3779b97f4a7c15ULL ^ k.second);
+    }
+  };
+  std::unordered_map<std::pair<std::uint64_t, series_ref>, labels, key_hash> sets;
+};
+
+label_memo& memo() {
+  thread_local label_memo m;
+  return m;
+}
+
+} // namespace
+
+series_index::series_index(const schema& s) : db_(s), uid_(next_index_uid.fetch_add(1)) {}
+
 result<labels> series_index::labels_of(const lmdb::txn& t, series_ref ref) const {
+  // Only what a read-only txn saw is remembered: a write txn may see a ref
+  // that an abort hands out again for another series.
+  if (!t.read_only()) return read_labels(t, ref);
+  auto& m = memo().sets;
+  const auto key = std::make_pair(uid_, ref);
+  if (auto it = m.find(key); it != m.end()) return it->second;
+  auto ls = read_labels(t, ref);
+  if (ls) {
+    if (m.size() >= defaults::reader_label_memo_entries) m.clear();
+    m.emplace(key, *ls);
+  }
+  return ls;
+}
+
+result<labels> series_index::read_labels(const lmdb::txn& t, series_ref ref) const {
   lmdb::bytes rec;
   status st = t.get(db_.series, make_ref_key(ref), &rec);
   if (st.code() == errc::not_found) return not_found("series " + std::to_string(ref));

@@ -55,7 +55,7 @@ struct series_limits {
 
 class series_index {
 public:
-  explicit series_index(const schema& s) : db_(s) {}
+  explicit series_index(const schema& s);
 
   /// Reads the next-ref counter from meta (O(1)), and with limits set, the
   /// series count of every metric name and service (one postings scan of
@@ -91,6 +91,10 @@ public:
   /// postings items). Its ref is never reused.
   status remove(lmdb::txn& t, series_ref ref, const labels& ls);
   /// The label set of `ref`; not_found when absent, corruption when malformed.
+  /// In a read-only txn the answer is remembered per thread (a ref's labels
+  /// never change once committed: refs are not reused), so queries that read
+  /// the same series again skip the record lookup and decoding; at most
+  /// defaults::reader_label_memo_entries sets per thread.
   result<labels> labels_of(const lmdb::txn& t, series_ref ref) const;
 
   /// Sorted refs of the series satisfying every matcher (Prometheus semantics:
@@ -123,6 +127,7 @@ private:
   result<postings_list> matcher_postings(const lmdb::txn& t, const matcher& m, bool negative) const;
   status read_dups(lmdb::cursor& c, postings_list& out) const;
   status decode_series_record(lmdb::bytes rec, series_ref ref) const;
+  result<labels> read_labels(const lmdb::txn& t, series_ref ref) const;
   /// The postings key of (name, value): plain, or name\0token when encrypted.
   void postings_key(std::vector<std::uint8_t>& out, std::string_view name, std::string_view value) const;
   /// The label_hash key of labels::hash() `hash` (keyed when encrypted).
@@ -142,6 +147,7 @@ private:
   std::vector<std::pair<labels, std::int64_t>> pending_; ///< count changes of the open txn
   series_ref next_ref_ = 1;
   series_ref committed_next_ref_ = 1;
+  std::uint64_t uid_ = 0; ///< unique per instance in the process: keys the readers' label memo
   /// Reused buffers, one set per thread (see Thread-safety above).
   struct scratch {
     std::vector<std::uint8_t> key;     ///< a postings key

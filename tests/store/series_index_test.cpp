@@ -76,6 +76,41 @@ BOOST_AUTO_TEST_CASE(assigns_sequential_refs_and_finds_existing_series) {
   BOOST_TEST(f.idx->labels_of(t, 3).error().code() == errc::not_found);
 }
 
+BOOST_AUTO_TEST_CASE(readers_remember_label_sets_only_as_committed) {
+  fixture f, other;
+  const labels a{{"__name__", "up"}, {"job", "a"}};
+  BOOST_TEST(f.add(a) == 1u);
+  {
+    auto t = f.begin(true);
+    BOOST_TEST(*f.idx->labels_of(t, 1) == a);
+    BOOST_TEST(*f.idx->labels_of(t, 1) == a); // remembered: the same answer
+  }
+  // Another index (another shard) has its own ref 1.
+  const labels o{{"__name__", "other"}};
+  BOOST_TEST(other.add(o) == 1u);
+  {
+    auto t = other.begin(true);
+    BOOST_TEST(*other.idx->labels_of(t, 1) == o);
+  }
+  // A ref handed out in an aborted write txn goes to the next series; what
+  // the write txn saw under it is not remembered.
+  const labels gone{{"__name__", "up"}, {"job", "aborted"}};
+  {
+    auto t = f.begin(false);
+    auto ref = f.idx->create(t, gone, gone.hash());
+    BOOST_TEST_REQUIRE(ref.has_value());
+    BOOST_TEST(*ref == 2u);
+    BOOST_TEST(*f.idx->labels_of(t, 2) == gone);
+    t.abort();
+    f.idx->on_abort();
+  }
+  const labels kept{{"__name__", "up"}, {"job", "kept"}};
+  BOOST_TEST(f.add(kept) == 2u);
+  auto t = f.begin(true);
+  BOOST_TEST(*f.idx->labels_of(t, 2) == kept);
+  BOOST_TEST(*f.idx->labels_of(t, 1) == a);
+}
+
 BOOST_AUTO_TEST_CASE(persists_across_reopen) {
   fixture f;
   add_fleet(f);
