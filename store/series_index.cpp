@@ -180,12 +180,21 @@ void series_index::count(const labels& ls, std::int64_t delta) {
 void series_index::on_commit() noexcept {
   committed_next_ref_ = next_ref_;
   pending_.clear();
+  if (removal_txn_ != 0) {
+    last_removal_txn_.store(removal_txn_, std::memory_order_release);
+    removal_pending_.store(false, std::memory_order_release);
+    removal_txn_ = 0;
+  }
 }
 
 void series_index::on_abort() noexcept {
   next_ref_ = committed_next_ref_;
   for (const auto& [ls, d] : pending_) count(ls, -d);
   pending_.clear();
+  if (removal_txn_ != 0) {
+    removal_pending_.store(false, std::memory_order_release);
+    removal_txn_ = 0;
+  }
 }
 
 std::string series_index::widest_label(const lmdb::txn& t, std::string_view metric) const {
@@ -232,6 +241,9 @@ std::string series_index::over_limit(const lmdb::txn& t, const labels& ls) const
 }
 
 status series_index::remove(lmdb::txn& t, series_ref ref, const labels& ls) {
+  // Before the removal can commit: readers stop using the label memo.
+  removal_pending_.store(true, std::memory_order_seq_cst);
+  removal_txn_ = mdb_txn_id(t.get());
   const ref_key rk = make_ref_key(ref);
   auto gone = [](status st) { return st.is_ok() || st.code() == errc::not_found ? status::ok() : st; };
   VIGIL_TRY(gone(t.del(db_.series, rk)));
@@ -271,7 +283,11 @@ struct label_memo {
       return std::hash<std::uint64_t>{}(k.first * 0x9e3779b97f4a7c15ULL ^ k.second);
     }
   };
-  std::unordered_map<std::pair<std::uint64_t, series_ref>, labels, key_hash> sets;
+  struct entry {
+    labels ls;
+    std::uint64_t snapshot = 0; ///< id of the read txn it was read in
+  };
+  std::unordered_map<std::pair<std::uint64_t, series_ref>, entry, key_hash> sets;
 };
 
 label_memo& memo() {
@@ -287,13 +303,18 @@ result<labels> series_index::labels_of(const lmdb::txn& t, series_ref ref) const
   // Only what a read-only txn saw is remembered: a write txn may see a ref
   // that an abort hands out again for another series.
   if (!t.read_only()) return read_labels(t, ref);
+  // A removal (retention) must not be hidden by what was remembered before
+  // it: while one may be committing, the memo is bypassed; afterwards a set
+  // read in a snapshot older than the last removal is read again.
+  if (removal_pending_.load(std::memory_order_acquire)) return read_labels(t, ref);
+  const auto removed_at = last_removal_txn_.load(std::memory_order_acquire);
   auto& m = memo().sets;
   const auto key = std::make_pair(uid_, ref);
-  if (auto it = m.find(key); it != m.end()) return it->second;
+  if (auto it = m.find(key); it != m.end() && it->second.snapshot >= removed_at) return it->second.ls;
   auto ls = read_labels(t, ref);
   if (ls) {
     if (m.size() >= defaults::reader_label_memo_entries) m.clear();
-    m.emplace(key, *ls);
+    m.insert_or_assign(key, label_memo::entry{*ls, static_cast<std::uint64_t>(mdb_txn_id(t.get()))});
   }
   return ls;
 }

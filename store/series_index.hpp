@@ -24,6 +24,7 @@
 // and belongs to the writer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -148,6 +149,12 @@ private:
   series_ref next_ref_ = 1;
   series_ref committed_next_ref_ = 1;
   std::uint64_t uid_ = 0; ///< unique per instance in the process: keys the readers' label memo
+  /// Readers' label memo vs removals: set by remove() until the txn ends
+  /// (readers then bypass the memo); a committed removal's txn id makes every
+  /// set remembered from an older snapshot stale.
+  std::atomic<bool> removal_pending_{false};
+  std::atomic<std::uint64_t> last_removal_txn_{0};
+  std::uint64_t removal_txn_ = 0; ///< writer only: id of the open txn that removed series (0: none)
   /// Reused buffers, one set per thread (see Thread-safety above).
   struct scratch {
     std::vector<std::uint8_t> key;     ///< a postings key

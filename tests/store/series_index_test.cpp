@@ -111,6 +111,42 @@ BOOST_AUTO_TEST_CASE(readers_remember_label_sets_only_as_committed) {
   BOOST_TEST(*f.idx->labels_of(t, 1) == a);
 }
 
+BOOST_AUTO_TEST_CASE(a_removed_series_is_not_found_by_readers_that_remembered_it) {
+  fixture f;
+  const labels a{{"__name__", "up"}, {"job", "a"}};
+  const labels b{{"__name__", "up"}, {"job", "b"}};
+  f.add(a);
+  f.add(b);
+  {
+    auto r = f.begin(true);
+    BOOST_TEST(*f.idx->labels_of(r, 1) == a); // remembered
+    BOOST_TEST(*f.idx->labels_of(r, 2) == b);
+  }
+  auto old_snapshot = f.begin(true);
+  {
+    auto w = f.begin(false);
+    BOOST_TEST_REQUIRE(f.idx->remove(w, 1, a).is_ok());
+    // While the removal is open, a reader still sees its own snapshot.
+    BOOST_TEST(*f.idx->labels_of(old_snapshot, 1) == a);
+    BOOST_TEST_REQUIRE(w.commit().is_ok());
+    f.idx->on_commit();
+  }
+  BOOST_TEST(*f.idx->labels_of(old_snapshot, 1) == a); // that snapshot still holds the series
+  old_snapshot.abort();
+  auto r = f.begin(true);
+  BOOST_TEST(f.idx->labels_of(r, 1).error().code() == errc::not_found);
+  BOOST_TEST(*f.idx->labels_of(r, 2) == b);
+  // An aborted removal changes nothing.
+  {
+    auto w = f.begin(false);
+    BOOST_TEST_REQUIRE(f.idx->remove(w, 2, b).is_ok());
+    w.abort();
+    f.idx->on_abort();
+  }
+  auto r2 = f.begin(true);
+  BOOST_TEST(*f.idx->labels_of(r2, 2) == b);
+}
+
 BOOST_AUTO_TEST_CASE(persists_across_reopen) {
   fixture f;
   add_fleet(f);
