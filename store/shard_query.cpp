@@ -81,23 +81,11 @@ status read_samples(chunk_reader& reader, series_ref ref, time_range range, cons
   return status::ok();
 }
 
-} // namespace
-
-void thin_to_steps(std::vector<sample>& samples, timestamp_ms first, timestamp_ms step, timestamp_ms last) {
-  std::size_t kept = 0, j = 0;
-  const std::size_t n = samples.size();
-  for (timestamp_ms tau = first; tau <= last && j < n; tau += step) {
-    while (j < n && samples[j].t <= tau) ++j;
-    if (j == 0) continue;
-    if (kept == 0 || samples[kept - 1].t != samples[j - 1].t) samples[kept++] = samples[j - 1];
-  }
-  samples.resize(kept);
-}
-
-status shard::select_batches(const matchers& ms, time_range range, const read_limits& limits,
-                             std::size_t batch_samples,
-                             const std::function<status(std::vector<series>&)>& sink) const {
-  const impl& s = *impl_;
+/// Runs `f(txn, refs, reader)` over one read: the readers' pin of logged
+/// samples (taken before the txn begins), a read txn, the series matching
+/// `ms` and a chunk reader; timeout when the deadline passed already.
+template <class F>
+status with_read(const shard::impl& s, const matchers& ms, const read_limits& limits, F&& f) {
   if (limits.expired && limits.expired()) return status{errc::timeout, "deadline passed before the read"};
   const unflushed_pin pin(&s.unflushed); // before the txn begins
   auto t = lmdb::txn::begin(s.env, true);
@@ -106,13 +94,20 @@ status shard::select_batches(const matchers& ms, time_range range, const read_li
   if (!refs) return std::move(refs).error();
   auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
   if (!reader) return std::move(reader).error();
+  return f(*t, *refs, *reader);
+}
+
+/// shard::select_batches over an open read.
+status batches_of(const shard::impl& s, const lmdb::txn& t, const postings_list& refs, chunk_reader& reader,
+                  const matchers& ms, time_range range, const read_limits& limits, std::size_t batch_samples,
+                  const std::function<status(std::vector<series>&)>& sink) {
   // Label order first (label sets are small; samples are read per batch).
   std::vector<std::pair<labels, series_ref>> order;
-  order.reserve(refs->size());
+  order.reserve(refs.size());
   deadline_poll deadline(limits);
-  for (series_ref ref : *refs) {
+  for (series_ref ref : refs) {
     if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
-    auto ls = s.index.labels_of(*t, ref);
+    auto ls = s.index.labels_of(t, ref);
     if (!ls) return std::move(ls).error();
     if (matches_all(ms, *ls)) order.emplace_back(std::move(*ls), ref);
   }
@@ -124,7 +119,7 @@ status shard::select_batches(const matchers& ms, time_range range, const read_li
   for (auto& [ls, ref] : order) {
     if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
     auto& cur = batch.emplace_back();
-    VIGIL_TRY(read_samples(*reader, ref, range, limits, scratch, cur.samples));
+    VIGIL_TRY(read_samples(reader, ref, range, limits, scratch, cur.samples));
     if (cur.samples.empty()) {
       batch.pop_back();
       continue;
@@ -145,36 +140,23 @@ status shard::select_batches(const matchers& ms, time_range range, const read_li
   return status::ok();
 }
 
-result<std::vector<series>> shard::select(const matchers& ms, time_range range) const {
-  return select(ms, range, read_limits{});
-}
-
-result<std::vector<series>> shard::select(const matchers& ms, time_range range,
-                                          const read_limits& limits) const {
-  const impl& s = *impl_;
-  if (limits.expired && limits.expired()) return status{errc::timeout, "deadline passed before the read"};
-  const unflushed_pin pin(&s.unflushed); // before the txn begins
-  auto t = lmdb::txn::begin(s.env, true);
-  if (!t) return std::move(t).error();
-  auto refs = s.index.select(*t, ms);
-  if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
-  if (!reader) return std::move(reader).error();
-  std::vector<series> out;
+/// shard::select over an open read: the series into `out`, sorted by labels.
+status select_into(const shard::impl& s, const lmdb::txn& t, const postings_list& refs, chunk_reader& reader,
+                   const matchers& ms, time_range range, const read_limits& limits, std::vector<series>& out) {
   std::vector<sample> scratch;
   std::uint64_t total = 0;
   deadline_poll deadline(limits);
-  for (series_ref ref : *refs) {
+  for (series_ref ref : refs) {
     if (deadline.passed()) return status{errc::timeout, "deadline passed while reading series"};
     // Decoded straight into the answer (no per-series copy); dropped again
     // when the series turns out empty or not matching.
     auto& cur = out.emplace_back();
-    VIGIL_TRY(read_samples(*reader, ref, range, limits, scratch, cur.samples));
+    VIGIL_TRY(read_samples(reader, ref, range, limits, scratch, cur.samples));
     if (cur.samples.empty()) {
       out.pop_back();
       continue;
     }
-    auto ls = s.index.labels_of(*t, ref);
+    auto ls = s.index.labels_of(t, ref);
     if (!ls) return std::move(ls).error();
     if (!matches_all(ms, *ls)) { // only hashed long values get here
       out.pop_back();
@@ -187,6 +169,42 @@ result<std::vector<series>> shard::select(const matchers& ms, time_range range,
     cur.lbls = std::move(*ls);
   }
   std::sort(out.begin(), out.end(), [](const series& a, const series& b) { return a.lbls < b.lbls; });
+  return status::ok();
+}
+
+} // namespace
+
+void thin_to_steps(std::vector<sample>& samples, timestamp_ms first, timestamp_ms step, timestamp_ms last) {
+  std::size_t kept = 0, j = 0;
+  const std::size_t n = samples.size();
+  for (timestamp_ms tau = first; tau <= last && j < n; tau += step) {
+    while (j < n && samples[j].t <= tau) ++j;
+    if (j == 0) continue;
+    if (kept == 0 || samples[kept - 1].t != samples[j - 1].t) samples[kept++] = samples[j - 1];
+  }
+  samples.resize(kept);
+}
+
+status shard::select_batches(const matchers& ms, time_range range, const read_limits& limits,
+                             std::size_t batch_samples,
+                             const std::function<status(std::vector<series>&)>& sink) const {
+  const impl& s = *impl_;
+  return with_read(s, ms, limits, [&](const lmdb::txn& t, const postings_list& refs, chunk_reader& reader) {
+    return batches_of(s, t, refs, reader, ms, range, limits, batch_samples, sink);
+  });
+}
+
+result<std::vector<series>> shard::select(const matchers& ms, time_range range) const {
+  return select(ms, range, read_limits{});
+}
+
+result<std::vector<series>> shard::select(const matchers& ms, time_range range,
+                                          const read_limits& limits) const {
+  const impl& s = *impl_;
+  std::vector<series> out;
+  VIGIL_TRY(with_read(s, ms, limits, [&](const lmdb::txn& t, const postings_list& refs, chunk_reader& reader) {
+    return select_into(s, t, refs, reader, ms, range, limits, out);
+  }));
   return out;
 }
 
