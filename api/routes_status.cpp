@@ -296,6 +296,16 @@ void get_self_metrics(const ctx& c, call&, responder done) {
   counter("vigil_queries_memoized_total",
           "Range queries answered with the rendered answer of an identical earlier one (no evaluation).",
           s.queries_memoized);
+  if (c.settings.memo) {
+    auto gauge = [&out](const char* name, const char* help, std::uint64_t v) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+             std::to_string(v) + "\n";
+    };
+    gauge("vigil_query_response_memo_bytes", "Bytes held by rendered answers of range queries kept for identical repeats.",
+          c.settings.memo->bytes());
+    gauge("vigil_query_response_memo_entries", "Rendered range-query answers kept for identical repeats.",
+          c.settings.memo->entries());
+  }
   append_notify_metrics(c, std::move(out), [c, done](std::string text) {
     append_storage_metrics(c, std::move(text), [c, done](std::string with_storage) {
       append_rule_metrics(c, std::move(with_storage), done);

@@ -48,6 +48,10 @@ def test(env):
     hits = memoized()
     assert node.query_range("bf", start_s, end_s, 60).body == first
     assert memoized() == hits + 1
+    gauges = dict(line.split() for line in node.get("/metrics").body.decode().splitlines()
+                  if line.startswith("vigil_query_response_memo_"))
+    assert float(gauges["vigil_query_response_memo_entries"]) >= 1, gauges
+    assert float(gauges["vigil_query_response_memo_bytes"]) >= len(first), gauges
 
     # At an existing timestamp the last value wins; an identical one is a duplicate.
     r = push([(base + 30 * 60_000, 1000), (base + 31 * 60_000, 31)])
