@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,12 +84,27 @@ using shard_actor = shard_reader_actor::extend<
 
 /// Where every shard lives right now: slot i holds shard i's handle, or a
 /// null handle while the shard is unavailable (crashed, peer unreachable).
+/// A read of one shard's store by the calling thread (the same answer its
+/// reader actor gives); nullopt while the shard has not opened its store.
+using local_read_fn =
+  std::function<std::optional<result<messages::read_answer>>(const messages::read_request&)>;
+
 struct shard_table {
   std::uint32_t epoch = 0; ///< grows on every change
   std::vector<shard_actor> shards;
   /// Slot i: shard i's reader in this process, or null (a peer's shard, or
   /// none spawned): reads then go to shards[i].
   std::vector<shard_reader_actor> readers;
+  /// Slot i: a direct read of shard i's store when the shard lives in this
+  /// process, else null. A query reads cheap shards through it instead of
+  /// waking another thread (actors/query_actor.cpp). In-process only: it is
+  /// not serialized, so a peer's copy of the table has none.
+  std::vector<std::shared_ptr<const local_read_fn>> local;
+
+  /// Shard i's direct read, or null.
+  const local_read_fn* local_read(std::size_t i) const {
+    return i < local.size() && local[i] && i < shards.size() && shards[i] ? local[i].get() : nullptr;
+  }
 
   /// Where shard i's reads go (null while the shard is unavailable).
   shard_reader_actor reader(std::size_t i) const {
@@ -111,8 +128,11 @@ using router_actor = caf::typed_actor<
   caf::reacts_to<atom::shards, shard_table>>;
 
 /// The node supervisor's inbox for "data older than t just landed" (router ->
-/// node -> query service, which drops cached results from t on).
-using backfill_sink = caf::typed_actor<caf::reacts_to<atom::invalidate, std::int64_t>>;
+/// node -> query service, which drops cached results from t on). Answers
+/// once the caches no longer hold anything from t on: the router
+/// acknowledges a backfilling write only then, so a query sent after the
+/// acknowledgement never sees a cached answer without the new samples.
+using backfill_sink = caf::typed_actor<caf::replies_to<atom::invalidate, std::int64_t>::with<bool>>;
 
 /// One PromQL query: parse -> plan -> scatter reads to shards -> evaluate.
 /// Spawned per request by the query service; quits after replying.
@@ -137,8 +157,8 @@ using query_service_actor = caf::typed_actor<
   /// Installs a new shard table (from the node supervisor).
   caf::reacts_to<atom::shards, shard_table>,
   /// Samples with timestamps >= t landed after they could have been cached
-  /// (backfill): drops cached results from t on.
-  caf::reacts_to<atom::invalidate, std::int64_t>,
+  /// (backfill): drops cached results from t on; answers when done.
+  caf::replies_to<atom::invalidate, std::int64_t>::with<bool>,
   /// A waiting query's deadline passed in line (a self-timer): it fails
   /// with errc::timeout unless it started meanwhile.
   caf::reacts_to<atom::tick, std::uint64_t>,
@@ -238,8 +258,9 @@ using node_actor = caf::typed_actor<
   caf::replies_to<atom::status>::with<bool>,
   /// Respawns local shard `id` after a crash (a self-timer with backoff).
   caf::reacts_to<atom::tick, std::uint32_t>,
-  /// Old data landed (from the router): forwarded to the query service.
-  caf::reacts_to<atom::invalidate, std::int64_t>,
+  /// Old data landed (from the router): forwarded to the query service,
+  /// whose answer (or true, without one) goes back to the router.
+  caf::replies_to<atom::invalidate, std::int64_t>::with<bool>,
   /// The rules supervisor, for the HTTP frontend (rules API).
   caf::replies_to<atom::get, atom::rules>::with<rules_supervisor_actor>,
   /// The notifier, for the HTTP frontend (silences API).

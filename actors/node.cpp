@@ -71,6 +71,8 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   table.shards[id] = h;
   table.readers.resize(table.shards.size());
   table.readers[id] = self->spawn(shard_reader_impl, so.slot, h); // linked to h
+  table.local.resize(table.shards.size());
+  table.local[id] = local_reader(so.slot);
 }
 
 void spawn_router(node_ptr self) {
@@ -132,6 +134,7 @@ void on_down(node_ptr self, const caf::down_msg& dm) {
     if (!h || dm.source != h.address()) continue;
     h = nullptr;
     if (id < st.table.readers.size()) st.table.readers[id] = nullptr; // went down with it
+    if (id < st.table.local.size()) st.table.local[id] = nullptr;
     broadcast(self);
     if (!st.opts.is_local(id)) return; // the peer actor reconnects
     auto delay = st.backoff[id];
@@ -175,6 +178,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
       for (std::uint32_t id = 0; id < served.shards.size(); ++id)
         if (!self->state.opts.is_local(id)) served.shards[id] = nullptr;
       served.readers.clear(); // a peer reads through the shard handles
+      served.local.clear();
       return served;
     },
     [=](atom::get, atom::write) { return self->state.router; },
@@ -185,6 +189,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
         if (!remote.shards[id] || self->state.opts.is_local(id)) continue;
         table.shards[id] = remote.shards[id];
         if (id < table.readers.size()) table.readers[id] = nullptr;
+        if (id < table.local.size()) table.local[id] = nullptr;
         self->monitor(remote.shards[id]);
       }
       broadcast(self);
@@ -198,8 +203,9 @@ node_actor::behavior_type node_impl(node_ptr self, node_options opts) {
       spawn_shard(self, id);
       broadcast(self);
     },
-    [=](atom::invalidate, std::int64_t from) {
-      if (self->state.queries) self->send(self->state.queries, atom::invalidate_v, from);
+    [=](atom::invalidate, std::int64_t from) -> caf::result<bool> {
+      if (!self->state.queries) return true;
+      return self->delegate(self->state.queries, atom::invalidate_v, from);
     },
     [=](atom::get, atom::rules) { return self->state.rules; },
     [=](atom::get, atom::notify) { return self->state.notifier; },

@@ -171,9 +171,24 @@ caf::result<query_answer> start(qptr self, const messages::query_request& req) {
   s.pending = shards.size();
   for (std::uint32_t j = 0; j < shards.size() && !s.done; ++j)
     if (!shards[j]) shard_missing(self, j, unavailable("no live actor"));
+  // Instant queries read in-process shards here while that stays cheap
+  // (defaults::query_inline_reads); range queries, and the rest of an
+  // expensive instant query, go to the readers in parallel.
+  bool spread = req.start != req.end;
+  std::uint32_t inlined = 0;
+  const auto inline_from = std::chrono::steady_clock::now();
   // No timeout per request: the deadline arrives as atom::tick (see query_impl).
   for (std::uint32_t j = 0; j < shards.size() && !s.done; ++j) {
     if (!shards[j]) continue;
+    if (const auto* read = spread ? nullptr : s.table.local_read(j)) {
+      if (auto r = (*read)(*rr)) {
+        if (*r) on_answer(self, j, **r);
+        else shard_missing(self, j, r->error());
+        const auto spent = std::chrono::steady_clock::now() - inline_from;
+        spread = spent * shards.size() > s.settings.inline_reads * ++inlined;
+        continue;
+      }
+    }
     request_spread(self, s.table.reader(j), atom::read_v, *rr)
       .then([=](messages::read_answer& a) { on_answer(self, j, a); },
             [=](caf::error& err) { shard_missing(self, j, to_status(err)); });

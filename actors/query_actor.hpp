@@ -38,6 +38,9 @@ struct query_settings {
   /// Rendered answers of fully cached range queries, shared with the HTTP
   /// routes (query/response_memo.hpp); null: none.
   std::shared_ptr<query::response_memo> memo;
+  /// Projected cost up to which an instant query reads in-process shards
+  /// itself (defaults::query_inline_reads); zero: after the first shard.
+  std::chrono::microseconds inline_reads = defaults::query_inline_reads;
 };
 
 /// Per-query bookkeeping; see query_actor.cpp.

@@ -332,6 +332,7 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
     [=](atom::invalidate, std::int64_t from) {
       self->state.cache.invalidate(from);
       if (self->state.settings.memo) self->state.settings.memo->invalidate(from);
+      return true;
     },
     [=](atom::tick, std::uint64_t id) { expire(self, id); },
     [=](atom::tick) { sweep(self); },

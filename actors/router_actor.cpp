@@ -37,11 +37,20 @@ struct write_gather {
   std::optional<timestamp_ms> backfill; ///< report once the write is over
 };
 
-/// The write is over (committed or failed): report old data to the cache.
-void report_backfill(router_actor::stateful_pointer<router_state> self, write_gather& g) {
-  if (!g.backfill || !self->state.opts.backfill) return;
-  self->send(self->state.opts.backfill, atom::invalidate_v, *g.backfill);
-  g.backfill.reset();
+/// The write is over (committed or failed): answers it with `r` once the
+/// caches dropped what the old samples in it change (backfill_sink). A sink
+/// that does not answer in time delays the answer by at most the ingest
+/// timeout, never fails it: the samples are committed either way.
+template <class R>
+void answer_write(router_actor::stateful_pointer<router_state> self, std::shared_ptr<write_gather> g, R r) {
+  if (!g->backfill || !self->state.opts.backfill) {
+    g->promise.deliver(std::move(r));
+    return;
+  }
+  auto from = *std::exchange(g->backfill, std::nullopt);
+  self->request(self->state.opts.backfill, self->state.opts.timeout, atom::invalidate_v, from)
+    .then([=](bool) mutable { g->promise.deliver(std::move(r)); },
+          [=](caf::error&) mutable { g->promise.deliver(std::move(r)); });
 }
 
 } // namespace
@@ -76,16 +85,13 @@ router_actor::behavior_type router_impl(router_actor::stateful_pointer<router_st
             [=](const messages::ingest_ack& ack) {
               g->sum += ack;
               if (--g->pending != 0 || g->failed) return;
-              report_backfill(self, *g);
-              g->promise.deliver(g->sum);
+              answer_write(self, g, g->sum);
             },
             [=](caf::error& err) {
               if (g->failed) return;
               g->failed = true;
-              report_backfill(self, *g);
               auto st = to_status(err);
-              g->promise.deliver(to_error(
-                {st.code(), "shard " + std::to_string(i) + " did not commit: " + st.message()}));
+              answer_write(self, g, to_error({st.code(), "shard " + std::to_string(i) + " did not commit: " + st.message()}));
             });
       }
       if (g->pending == 0) g->promise.deliver(g->sum);

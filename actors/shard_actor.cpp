@@ -317,6 +317,15 @@ shard_actor::behavior_type shard_impl(shard_actor::stateful_pointer<shard_state>
   };
 }
 
+std::shared_ptr<const local_read_fn> local_reader(std::shared_ptr<store_slot> slot) {
+  return std::make_shared<const local_read_fn>(
+    [slot = std::move(slot)](const messages::read_request& req) -> std::optional<result<messages::read_answer>> {
+      auto sh = slot->get();
+      if (!sh) return std::nullopt;
+      return read_parts(*sh, req);
+    });
+}
+
 shard_reader_actor::behavior_type shard_reader_impl(shard_reader_actor::stateful_pointer<shard_reader_state> self,
                                                     std::shared_ptr<store_slot> slot, shard_actor shard) {
   self->state.slot = std::move(slot);

@@ -120,4 +120,8 @@ struct shard_reader_state {
 shard_reader_actor::behavior_type shard_reader_impl(shard_reader_actor::stateful_pointer<shard_reader_state> self,
                                                     std::shared_ptr<store_slot> slot, shard_actor shard);
 
+/// The direct read of the store in `slot` (shard_table::local): what the
+/// shard's reader answers to atom::read, run by the caller's thread.
+std::shared_ptr<const local_read_fn> local_reader(std::shared_ptr<store_slot> slot);
+
 } // namespace vigil

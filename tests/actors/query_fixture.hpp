@@ -67,6 +67,7 @@ using answer = std::variant<messages::query_answer, caf::error>;
 struct query_fixture : actor_fixture {
   temp_dir dir;
   shard_table table; ///< the real shards
+  std::vector<std::shared_ptr<store_slot>> slots; ///< their stores, once opened
   router_actor router;
   std::vector<caf::actor> spawned; ///< stopped at the end (the system waits for all actors)
   static constexpr std::uint32_t n_shards = 4;
@@ -76,6 +77,7 @@ struct query_fixture : actor_fixture {
       shard_actor_options so;
       so.id = i;
       so.store = {dir.str() + "/shard-" + std::to_string(i), std::uint64_t{1} << 30, store::fsync_policy::never};
+      so.slot = slots.emplace_back(std::make_shared<store_slot>());
       table.shards.push_back(sys->spawn(shard_impl, so));
     }
     table.epoch = 1;
@@ -84,6 +86,9 @@ struct query_fixture : actor_fixture {
   }
 
   ~query_fixture() {
+    // A test that stopped early (a failed REQUIRE) may leave an ask() waiting
+    // for its answer; let every request time out so the system can stop.
+    advance(std::chrono::seconds(61), std::chrono::seconds(1));
     for (auto& a : spawned) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     for (auto& s : table.shards) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
@@ -107,6 +112,14 @@ struct query_fixture : actor_fixture {
     auto t = table;
     t.shards[i] = sys->spawn(silent_shard);
     spawned.push_back(caf::actor_cast<caf::actor>(t.shards[i]));
+    return t;
+  }
+
+  /// `t` with direct reads of the real shards' stores (as a node's table
+  /// has for its in-process shards).
+  shard_table with_local(shard_table t) {
+    t.local.clear();
+    for (auto& slot : slots) t.local.push_back(local_reader(slot));
     return t;
   }
 

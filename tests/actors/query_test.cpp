@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstring>
 
 #include "tests/actors/query_fixture.hpp"
 #include "tests/query/sharded_source.hpp"
@@ -191,6 +192,69 @@ BOOST_AUTO_TEST_CASE(a_reply_sink_on_the_request_gets_the_rendered_body_from_the
   BOOST_CHECK_EQUAL(sent.size(), 1u);
 }
 
+BOOST_AUTO_TEST_CASE(cheap_instant_queries_read_in_process_shards_directly) {
+  write_series(64, 1000);
+  // Shard 3's actor never answers, but its store is readable in-process: a
+  // cheap instant query reads it directly and answers; a range query (and
+  // an instant query whose first read exhausts the budget) messages the
+  // shard and times out naming it.
+  auto t = with_local(with_silent(3));
+  query_settings s;
+  s.cache.max_bytes = 0;
+  s.inline_reads = std::chrono::hours(1);
+  auto svc = service(t, s);
+  BOOST_CHECK_EQUAL(only_value(answer_of(*ask(svc, instant("count(m)", 1000)))), 64.0);
+  BOOST_CHECK_EQUAL(answer_of(*ask(svc, instant("m", 1000))).value.items.size(), 64u);
+  auto range = ask(svc, messages::query_request{"count(m)", 1000, 61'000, 15'000, 2000});
+  advance(2100ms);
+  BOOST_CHECK_MESSAGE(contains(error_of(*range).message(), "shard 3"), error_of(*range).message());
+  s.inline_reads = std::chrono::microseconds(0);
+  auto spread = ask(service(t, s), instant("count(m)", 1000, 2000));
+  advance(2100ms);
+  BOOST_CHECK_MESSAGE(contains(error_of(*spread).message(), "shard 3"), error_of(*spread).message());
+
+  // A store not opened yet: the read goes to the shard's actor instead.
+  auto unopened = with_local(table);
+  unopened.local[1] = local_reader(std::make_shared<store_slot>());
+  BOOST_CHECK_EQUAL(only_value(answer_of(*ask(service(unopened, s), instant("count(m)", 1000)))), 64.0);
+
+  // The store's errors name the shard, as a reader's reply does.
+  query_settings small = s;
+  small.inline_reads = std::chrono::hours(1);
+  small.eval.max_samples = 10;
+  auto st = error_of(*ask(service(with_local(table), small), instant("m", 1000)));
+  BOOST_CHECK(st.code() == errc::resource_exhausted);
+}
+
+BOOST_AUTO_TEST_CASE(direct_reads_answer_exactly_what_the_readers_answer) {
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 11, 60 * minute);
+  write(write_batch{src.all.all()});
+  for (bool pushdown : {false, true}) {
+    query_settings s;
+    s.eval.pushdown = pushdown;
+    s.cache.max_bytes = 0;
+    s.inline_reads = std::chrono::hours(1);
+    auto messaged = service(table, s), direct = service(with_local(table), s);
+    for (const char* q : {"sum by (job) (rate(http_requests_total[5m]))", "http_requests_total",
+                          "histogram_quantile(0.99, sum by (le) (rate(req_bucket[5m])))",
+                          "topk(3, rate(http_requests_total[5m]))", "count(temp) / count(http_requests_total)"})
+      for (timestamp_ms at : {20 * minute, 40 * minute, 60 * minute}) {
+        auto x = answer_of(*ask(messaged, instant(q, at))).value;
+        auto y = answer_of(*ask(direct, instant(q, at))).value;
+        BOOST_REQUIRE_EQUAL(x.items.size(), y.items.size());
+        for (std::size_t i = 0; i < x.items.size(); ++i) {
+          BOOST_REQUIRE(x.items[i].lbls == y.items[i].lbls);
+          BOOST_REQUIRE_EQUAL(x.items[i].samples.size(), y.items[i].samples.size());
+          for (std::size_t k = 0; k < x.items[i].samples.size(); ++k) {
+            double u = x.items[i].samples[k].v, v = y.items[i].samples[k].v;
+            BOOST_CHECK_MESSAGE(std::memcmp(&u, &v, sizeof u) == 0 || (std::isnan(u) && std::isnan(v)), q);
+          }
+        }
+      }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(query_pushdown, query_fixture)
@@ -259,6 +323,75 @@ BOOST_AUTO_TEST_CASE(a_cached_range_query_equals_a_fresh_one_until_backfill_inva
   auto now_want = answer_of(*ask(fresh, req)).value;
   BOOST_CHECK(!(now_want == want));
   BOOST_CHECK(answer_of(*ask(svc, req)).value == now_want);
+}
+
+namespace {
+
+/// What a held backfill sink was told.
+struct held_sink_record {
+  std::vector<std::int64_t> seen;
+};
+
+/// A backfill sink (dynamically typed, so that the test can release it with
+/// atom::tick) that records what it is told and answers only when released.
+caf::behavior held_sink(caf::event_based_actor* self, std::shared_ptr<held_sink_record> rec) {
+  auto held = std::make_shared<std::vector<caf::response_promise>>();
+  return {
+    [=](atom::invalidate, std::int64_t from) {
+      rec->seen.push_back(from);
+      return held->emplace_back(self->make_response_promise());
+    },
+    [=](atom::tick) {
+      for (auto& p : *held) p.deliver(true);
+      held->clear();
+    },
+  };
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_backfilling_write_is_acknowledged_after_the_caches_dropped_its_range) {
+  auto rec = std::make_shared<held_sink_record>();
+  auto& sink_state = *rec;
+  auto dyn_sink = sys->spawn(held_sink, rec);
+  spawned.push_back(dyn_sink);
+  auto sink = caf::actor_cast<backfill_sink>(dyn_sink);
+  router_options ro;
+  ro.backfill_horizon = std::chrono::minutes(10);
+  ro.backfill = sink;
+  ro.now_unix_ms = [] { return 100 * minute; };
+  ro.timeout = std::chrono::seconds(5);
+  router = sys->spawn(router_impl, table, ro);
+  auto send_write = [&](timestamp_ms t) {
+    auto acked = std::make_shared<std::optional<std::variant<messages::ingest_ack, caf::error>>>();
+    write_batch b;
+    b.items.push_back({labels{{"__name__", "m"}, {"t", std::to_string(t)}}, {{t, 1}}});
+    sys->spawn([=, r = router](caf::event_based_actor* self) {
+      self->request(r, std::chrono::seconds(60), atom::write_v, messages::ingest_request{std::move(b)})
+        .then([=](messages::ingest_ack& a) { *acked = a; }, [=](caf::error& e) { *acked = e; });
+    });
+    run();
+    return acked;
+  };
+  // Recent samples: no invalidation, acknowledged at once.
+  BOOST_CHECK(send_write(99 * minute)->has_value());
+  BOOST_CHECK(sink_state.seen.empty());
+  // Old samples: committed, but the acknowledgement waits for the sink.
+  auto acked = send_write(30 * minute);
+  BOOST_REQUIRE_EQUAL(sink_state.seen.size(), 1u);
+  BOOST_CHECK_EQUAL(sink_state.seen[0], 30 * minute);
+  BOOST_CHECK(!acked->has_value());
+  caf::anon_send(dyn_sink, atom::tick_v);
+  run();
+  BOOST_REQUIRE(acked->has_value());
+  BOOST_CHECK(std::holds_alternative<messages::ingest_ack>(**acked));
+  // A sink that never answers delays the acknowledgement by the ingest
+  // timeout at most, and the write still succeeds (it is committed).
+  acked = send_write(31 * minute);
+  BOOST_CHECK(!acked->has_value());
+  advance(std::chrono::milliseconds(5100));
+  BOOST_REQUIRE(acked->has_value());
+  BOOST_CHECK(std::holds_alternative<messages::ingest_ack>(**acked));
 }
 
 BOOST_AUTO_TEST_CASE(the_response_memo_keeps_rendered_complete_answers_until_backfill) {
