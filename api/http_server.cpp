@@ -14,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
 
 namespace vigil::api {
 
@@ -55,7 +56,7 @@ private:
       return write({413, "application/json",
                     "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"request body "
                     "exceeds " + std::to_string(max_body_) + " bytes (http.max_body_bytes)\"}",
-                    {}});
+                    {}, nullptr});
     }
     if (ec) return close();
     auto req = parser_->release();
@@ -67,24 +68,45 @@ private:
     r.content_encoding = std::string(req[http::field::content_encoding]);
     r.body = std::move(req.body());
     auto self = shared_from_this();
+    // An answer given at once (from this strand) is written without a trip
+    // through the io_context's queue; one from another thread is posted.
     handler_(std::move(r), [self](http_response resp) {
-      net::post(self->stream_.get_executor(),
-                [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
+      net::dispatch(self->stream_.get_executor(),
+                    [self, resp = std::move(resp)]() mutable { self->write(std::move(resp)); });
     });
   }
 
   void write(http_response r) {
-    auto res = std::make_shared<http::response<http::string_body>>();
+    if (r.shared_body) {
+      auto body = std::move(r.shared_body); // kept alive until the write ends
+      auto res = start_response<http::span_body<const char>>(r);
+      res->body() = {body->data(), body->size()};
+      return send(std::move(res), std::move(body));
+    }
+    auto res = start_response<http::string_body>(r);
+    res->body() = std::move(r.body);
+    send(std::move(res), nullptr);
+  }
+
+  template <class Body>
+  std::shared_ptr<http::response<Body>> start_response(const http_response& r) {
+    auto res = std::make_shared<http::response<Body>>();
     res->result(static_cast<unsigned>(r.status));
     res->version(11);
     res->set(http::field::server, "vigil");
     res->set(http::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_);
-    res->body() = std::move(r.body);
+    return res;
+  }
+
+  template <class Body>
+  void send(std::shared_ptr<http::response<Body>> res, std::shared_ptr<const std::string> keep) {
     res->prepare_payload();
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    auto& msg = *res;
+    http::async_write(stream_, msg,
+                      [self = shared_from_this(), res = std::move(res), keep = std::move(keep)](beast::error_code ec,
+                                                                                               std::size_t) {
                         if (ec || !self->keep_alive_) return self->close();
                         self->read();
                       });

@@ -3,8 +3,8 @@
 //
 // Requests are handed to one `handler` callback together with a `responder`.
 // The handler may answer at once or later from any thread (e.g. a CAF worker
-// when an actor replies): the responder posts the answer back to the
-// connection's strand. Each responder must be called exactly once.
+// when an actor replies): the responder hands the answer to the
+// connection's strand (at once when called from it, else posted). Each responder must be called exactly once.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,9 @@ struct http_response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// When set, sent as the body instead of `body`, without a copy (an answer
+  /// kept for identical requests, e.g. query/response_memo.hpp).
+  std::shared_ptr<const std::string> shared_body;
 };
 
 using responder = std::function<void(http_response)>;

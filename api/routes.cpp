@@ -21,10 +21,10 @@ timestamp_ms now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-http_response json(int code, std::string body) { return {code, "application/json", std::move(body), {}}; }
+http_response json(int code, std::string body) { return {code, "application/json", std::move(body), {}, nullptr}; }
 
 http_response text(int code, std::string body) {
-  return {code, "text/plain; charset=utf-8", std::move(body), {}};
+  return {code, "text/plain; charset=utf-8", std::move(body), {}, nullptr};
 }
 
 http_response error_response(const status& st) {
@@ -130,7 +130,7 @@ bool method_allowed(const route& rt, const std::string& method, const responder&
     return true;
   auto allow = allow_header(rt.methods);
   if (method == "OPTIONS") {
-    done({204, "text/plain", "", {{"Allow", allow}}});
+    done({204, "text/plain", "", {{"Allow", allow}}, nullptr});
     return false;
   }
   auto resp = json(405, render_error("bad_data", "method " + method + " not allowed for " +

@@ -20,7 +20,7 @@ namespace vigil::api::detail {
 namespace {
 
 http_response ingest_ok(int ok_code, const messages::ingest_ack& ack) {
-  if (ok_code == 204) return {204, "text/plain", "", {}};
+  if (ok_code == 204) return {204, "text/plain", "", {}, nullptr};
   return json(ok_code, "{\"status\":\"success\",\"data\":{\"samples\":" + std::to_string(ack.appended) +
                          ",\"duplicates\":" + std::to_string(ack.duplicates) + "}}");
 }

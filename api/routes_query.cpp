@@ -98,7 +98,9 @@ void get_query_range(const ctx& c, call& r, responder done) {
     if (auto body = c.settings.memo->get(query::response_memo::key(q->query, q->start, q->end, q->step))) {
       ++c.stats->queries;
       ++c.stats->queries_memoized;
-      return done(json(200, *body));
+      http_response r = json(200, {});
+      r.shared_body = std::move(body);
+      return done(std::move(r));
     }
   if (!q) return done(error_response(q.error()));
   run_query(c, to_message(std::move(*q)), std::move(done));

@@ -118,7 +118,7 @@ void get_prom_alerts(const ctx& c, call&, responder done) {
 
 void append_rule_metrics(const ctx& c, std::string text, responder done) {
   auto finish = [=](std::string extra) {
-    done({200, "text/plain; version=0.0.4; charset=utf-8", text + extra, {}});
+    done({200, "text/plain; version=0.0.4; charset=utf-8", text + extra, {}, nullptr});
   };
   c.run([=](bridge_ptr self, const api_handles& h) {
     self->request(h.node, timeout, atom::get_v, atom::rules_v)
