@@ -141,7 +141,7 @@ std::optional<result<query_result>> evaluate_partial_batched(const prepared_quer
       try {
         std::vector<std::vector<series>> one;
         one.push_back(std::move(batch));
-        series_set data(std::move(one));
+        series_set data(std::move(one), {true}); // in order already (batch_fetch_fn)
         evaluator ev(data, p.start, p.end, q.options(), expired);
         value v = ev.eval(inner, r);
         std::move(v.mat.begin(), v.mat.end(), std::back_inserter(acc));

@@ -125,7 +125,9 @@ result<query_result> evaluate_partial(const prepared_query& q, const fetch_fn& f
                                       const expired_fn& expired = {});
 
 /// Fetches one selection's series in batches, in label order, handing each
-/// batch to the sink (which consumes it) before reading the next.
+/// batch to the sink (which consumes it) before reading the next. Each
+/// series' samples come in strictly increasing time order (as a store's
+/// select gives them): batches are evaluated without re-checking that.
 using batch_sink = std::function<status(std::vector<series>&)>;
 using batch_fetch_fn = std::function<status(const selection&, const batch_sink&)>;
 

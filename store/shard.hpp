@@ -254,7 +254,9 @@ public:
 
   /// All series matching every matcher (at least one matcher must not match
   /// the empty string) with their samples inside `range`; series without
-  /// samples in range are omitted. Sorted by labels.
+  /// samples in range are omitted. Sorted by labels; each series' samples
+  /// in strictly increasing time order (one per timestamp: the value that
+  /// won, see append).
   result<std::vector<series>> select(const matchers& ms, time_range range) const;
 
   /// select() within `limits`: stops early with errc::timeout once
