@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "store/crypto.hpp"
 
 namespace {
 
@@ -68,6 +69,7 @@ std::pair<CLI::App*, CLI::App*> add_backup(CLI::App& app, vigil::cli::backup_fla
 } // namespace
 
 int main(int argc, char** argv) {
+  vigil::store::keep_openssl_until_exit();
   using namespace vigil::cli;
   CLI::App app{"vigil - metrics storage, PromQL queries and alerting"};
   app.require_subcommand(1);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -310,5 +311,7 @@ std::uint64_t cipher::keyed_hash(std::uint64_t h) const {
   token_hmac(std::string_view(reinterpret_cast<const char*>(be), sizeof(be)), {}, false, md);
   return get_u64_be(md);
 }
+
+void keep_openssl_until_exit() { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); }
 
 } // namespace vigil::store

@@ -60,6 +60,14 @@ struct encryption_key {
   std::string source;
 };
 
+/// Keeps OpenSSL's global state until the process is gone (no cleanup at
+/// exit). CAF's detached actors (the shards) end their threads while main
+/// returns, and their per-thread cipher contexts (thread_local) are freed as
+/// those threads exit, possibly while OpenSSL's exit handler tears down the
+/// providers those contexts point to. Call first thing in main(), before
+/// anything initializes OpenSSL.
+void keep_openssl_until_exit();
+
 /// Reads a key file: exactly 32 raw bytes, or 64 hex digits optionally
 /// followed by one newline ("\n" or "\r\n"). invalid_argument naming the file
 /// for any other content, and when the file is readable or writable by
