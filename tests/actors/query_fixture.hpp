@@ -115,6 +115,18 @@ struct query_fixture : actor_fixture {
     return t;
   }
 
+  /// Replaces the router by one that reports backfills to `svc` (through
+  /// the backfill sink, as the node wires them), with `s`'s freshness and clock.
+  void route_backfills_to(const query_service_actor& svc, const query_settings& s) {
+    caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+    router_options ro;
+    ro.backfill_horizon = std::chrono::milliseconds(s.cache.freshness);
+    ro.backfill = caf::actor_cast<backfill_sink>(svc);
+    ro.now_unix_ms = s.now_unix_ms;
+    router = sys->spawn(router_impl, table, ro);
+    run();
+  }
+
   /// `t` with direct reads of the real shards' stores (as a node's table
   /// has for its in-process shards).
   shard_table with_local(shard_table t) {

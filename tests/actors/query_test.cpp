@@ -300,11 +300,7 @@ BOOST_AUTO_TEST_CASE(a_cached_range_query_equals_a_fresh_one_until_backfill_inva
   query_settings s;
   // The data lies in 1970: with the system clock all of it is past freshness.
   auto svc = service(table, s);
-  router_options ro;
-  ro.backfill_horizon = std::chrono::milliseconds(s.cache.freshness);
-  ro.backfill = caf::actor_cast<backfill_sink>(svc);
-  ro.now_unix_ms = s.now_unix_ms;
-  router = sys->spawn(router_impl, table, ro);
+  route_backfills_to(svc, s);
   query::testing::sharded_source src(1);
   query::testing::fill_random(src, 5, 60 * minute);
   write(write_batch{src.all.all()});
@@ -398,11 +394,7 @@ BOOST_AUTO_TEST_CASE(the_response_memo_keeps_rendered_complete_answers_until_bac
   query_settings s;
   s.memo = std::make_shared<query::response_memo>(1 << 20);
   auto svc = service(table, s);
-  router_options ro;
-  ro.backfill_horizon = std::chrono::milliseconds(s.cache.freshness);
-  ro.backfill = caf::actor_cast<backfill_sink>(svc);
-  ro.now_unix_ms = s.now_unix_ms;
-  router = sys->spawn(router_impl, table, ro);
+  route_backfills_to(svc, s);
   query::testing::sharded_source src(1);
   query::testing::fill_random(src, 6, 60 * minute);
   write(write_batch{src.all.all()});
