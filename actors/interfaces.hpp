@@ -82,13 +82,13 @@ using shard_actor = shard_reader_actor::extend<
   /// after each retention (and rollup) pass.
   caf::replies_to<atom::cold, std::int64_t>::with<bool, std::uint64_t, std::uint64_t>>;
 
-/// Where every shard lives right now: slot i holds shard i's handle, or a
-/// null handle while the shard is unavailable (crashed, peer unreachable).
 /// A read of one shard's store by the calling thread (the same answer its
 /// reader actor gives); nullopt while the shard has not opened its store.
 using local_read_fn =
   std::function<std::optional<result<messages::read_answer>>(const messages::read_request&)>;
 
+/// Where every shard lives right now: slot i holds shard i's handle, or a
+/// null handle while the shard is unavailable (crashed, peer unreachable).
 struct shard_table {
   std::uint32_t epoch = 0; ///< grows on every change
   std::vector<shard_actor> shards;

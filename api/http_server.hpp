@@ -4,7 +4,8 @@
 // Requests are handed to one `handler` callback together with a `responder`.
 // The handler may answer at once or later from any thread (e.g. a CAF worker
 // when an actor replies): the responder hands the answer to the
-// connection's strand (at once when called from it, else posted). Each responder must be called exactly once.
+// connection's strand (at once when called from it, else posted). Each
+// responder must be called exactly once.
 #pragma once
 
 #include <cstdint>

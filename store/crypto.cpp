@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
