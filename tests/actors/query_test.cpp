@@ -21,6 +21,21 @@ double only_value(const messages::query_answer& a) {
   return a.value.items[0].samples.at(0).v;
 }
 
+/// Same series (labels, in order) with the same points: bit for bit when
+/// `exact`, else within a relative 1e-9; NaN equals NaN.
+void check_same_series(const std::vector<series>& x, const std::vector<series>& y, const char* q, bool exact) {
+  BOOST_REQUIRE_EQUAL(x.size(), y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    BOOST_REQUIRE(x[i].lbls == y[i].lbls);
+    BOOST_REQUIRE_EQUAL(x[i].samples.size(), y[i].samples.size());
+    for (std::size_t k = 0; k < x[i].samples.size(); ++k) {
+      double u = x[i].samples[k].v, v = y[i].samples[k].v;
+      const bool same = exact ? std::memcmp(&u, &v, sizeof u) == 0 : u == v || std::abs(u - v) <= 1e-9 * std::abs(u);
+      BOOST_CHECK_MESSAGE(same || (std::isnan(u) && std::isnan(v)), q);
+    }
+  }
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(query_safety, query_fixture)
@@ -242,15 +257,7 @@ BOOST_AUTO_TEST_CASE(direct_reads_answer_exactly_what_the_readers_answer) {
       for (timestamp_ms at : {20 * minute, 40 * minute, 60 * minute}) {
         auto x = answer_of(*ask(messaged, instant(q, at))).value;
         auto y = answer_of(*ask(direct, instant(q, at))).value;
-        BOOST_REQUIRE_EQUAL(x.items.size(), y.items.size());
-        for (std::size_t i = 0; i < x.items.size(); ++i) {
-          BOOST_REQUIRE(x.items[i].lbls == y.items[i].lbls);
-          BOOST_REQUIRE_EQUAL(x.items[i].samples.size(), y.items[i].samples.size());
-          for (std::size_t k = 0; k < x.items[i].samples.size(); ++k) {
-            double u = x.items[i].samples[k].v, v = y.items[i].samples[k].v;
-            BOOST_CHECK_MESSAGE(std::memcmp(&u, &v, sizeof u) == 0 || (std::isnan(u) && std::isnan(v)), q);
-          }
-        }
+        check_same_series(x.items, y.items, q, true);
       }
   }
 }
@@ -279,15 +286,7 @@ BOOST_AUTO_TEST_CASE(shard_evaluation_equals_central_evaluation_on_random_data) 
       auto by_labels = [](const series& l, const series& r) { return l.lbls < r.lbls; };
       std::sort(x.items.begin(), x.items.end(), by_labels);
       std::sort(y.items.begin(), y.items.end(), by_labels);
-      BOOST_REQUIRE_EQUAL(x.items.size(), y.items.size());
-      for (std::size_t i = 0; i < x.items.size(); ++i) {
-        BOOST_REQUIRE(x.items[i].lbls == y.items[i].lbls);
-        BOOST_REQUIRE_EQUAL(x.items[i].samples.size(), y.items[i].samples.size());
-        for (std::size_t k = 0; k < x.items[i].samples.size(); ++k) {
-          double u = x.items[i].samples[k].v, v = y.items[i].samples[k].v;
-          BOOST_CHECK_MESSAGE(u == v || std::abs(u - v) <= 1e-9 * std::abs(u) || (std::isnan(u) && std::isnan(v)), q);
-        }
-      }
+      check_same_series(x.items, y.items, q, false);
     }
 }
 
