@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cluster/peer_actor.hpp"
+#include "core/allocator.hpp"
 
 namespace vigil::cli {
 
@@ -140,6 +141,9 @@ int run(const vigil_config& c, const sigset_t& signals) {
 } // namespace
 
 int cmd_serve(const serve_flags& f) {
+  // Freed query and ingest buffers stay in the process for reuse (see
+  // core/allocator.hpp); before CAF starts its threads.
+  if (!tune_allocator()) std::fprintf(stderr, "vigil: warning: malloc settings refused; glibc defaults in force\n");
   // Block the signals before CAF starts its threads, so sigwait gets them.
   sigset_t signals;
   sigemptyset(&signals);
