@@ -26,9 +26,6 @@ namespace {
 using messages::query_answer;
 using qptr = query_actor::stateful_pointer<query_state>;
 
-constexpr const char* too_many_samples =
-  "query processing would load too many samples into memory in query execution";
-
 /// self->request(dest, infinite, xs...), except that the receiver is
 /// scheduled through the scheduler's central queue (round robin over the
 /// workers, waking a sleeping one) instead of this worker's own queue. CAF's
@@ -55,18 +52,6 @@ void fail(qptr self, status st) {
   self->quit();
 }
 
-/// Selection i's series from every shard, in shard order.
-std::vector<std::vector<series>> gather(std::vector<messages::read_answer>& answers, std::size_t n) {
-  std::vector<std::vector<series>> fetched(n);
-  for (auto& a : answers)
-    for (std::size_t i = 0; i < a.parts.size() && i < n; ++i) {
-      auto& dst = fetched[i];
-      if (dst.empty()) dst = std::move(a.parts[i]);
-      else std::move(a.parts[i].begin(), a.parts[i].end(), std::back_inserter(dst));
-    }
-  return fetched;
-}
-
 /// Evaluates once everything is in; answers and ends the actor.
 void finish(qptr self) {
   auto& s = self->state;
@@ -74,7 +59,7 @@ void finish(qptr self) {
   auto fetched_at = std::chrono::steady_clock::now();
   auto deadline = s.deadline_unix_ms;
   auto clock = s.settings.now_unix_ms;
-  auto fetched = gather(s.answers, s.prepared.selections().size());
+  auto fetched = gather_parts(s.answers, s.prepared.selections().size());
   auto r = query::execute(s.prepared, std::move(fetched), [=] { return clock() >= deadline; });
   if (!r) {
     s.promise.deliver(to_error(r.error()));
@@ -127,7 +112,7 @@ void on_answer(qptr self, std::uint32_t j, messages::read_answer& a) {
                                                    std::to_string(n) + " selections"));
   for (const auto& part : a.parts)
     for (const auto& x : part) s.samples += x.samples.size();
-  if (s.samples > s.settings.eval.max_samples) return fail(self, resource_exhausted(too_many_samples));
+  if (s.samples > s.settings.eval.max_samples) return fail(self, too_many_samples());
   s.answered[j] = true;
   s.answers[j] = std::move(a);
   if (--s.pending == 0) finish(self);

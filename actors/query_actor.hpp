@@ -18,6 +18,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/defaults.hpp"
+#include "actors/inline_queries.hpp"
 #include "actors/interfaces.hpp"
 #include "messages/shard_read.hpp"
 #include "query/admission.hpp"
@@ -41,6 +42,10 @@ struct query_settings {
   /// Projected cost up to which an instant query reads in-process shards
   /// itself (defaults::query_inline_reads); zero: after the first shard.
   std::chrono::microseconds inline_reads = defaults::query_inline_reads;
+  /// Where the service publishes its shard table and admission state for
+  /// instant queries run on the HTTP threads (actors/inline_queries.hpp);
+  /// null: none.
+  std::shared_ptr<inline_queries> shortcut;
 };
 
 /// Per-query bookkeeping; see query_actor.cpp.

@@ -36,6 +36,15 @@ void deliver(pending_query& pq, answer_or_error r, double queued) {
 
 void on_done(sptr self);
 
+/// Tells the HTTP threads' shortcut whether queries wait or every slot is
+/// taken (it then leaves instant queries to the service).
+void publish_load(sptr self) {
+  auto& s = self->state;
+  if (!s.settings.shortcut) return;
+  s.settings.shortcut->set_saturated(s.admission.waiting() > 0 ||
+                                     s.admission.running() >= std::max<std::size_t>(s.settings.max_concurrency, 1));
+}
+
 /// Arms the deadline sweep for the earliest deadline of a running query,
 /// unless a sweep at or before it is armed already.
 void arm_sweep(sptr self) {
@@ -114,12 +123,13 @@ void launch(sptr self, pending_query pq);
 void on_done(sptr self) {
   auto& s = self->state;
   auto next = s.admission.finish();
-  if (!next) return;
+  if (!next) return publish_load(self);
   auto it = s.waiting.find(*next);
   if (it == s.waiting.end()) return on_done(self);
   auto pq = std::move(it->second);
   s.waiting.erase(it);
   launch(self, std::move(pq));
+  publish_load(self);
 }
 
 /// Computes the gaps of a cached range query and joins them with the cached
@@ -223,6 +233,7 @@ caf::result<query_answer> arrive(sptr self, messages::query_request req) {
                                            " running, " + std::to_string(s.admission.waiting()) + " waiting)")));
       break;
   }
+  publish_load(self);
   return promise;
 }
 
@@ -235,6 +246,7 @@ void expire(sptr self, std::uint64_t id) {
   it->second.promise.deliver(to_error({errc::timeout, "query timed out in queue (" +
                                                         std::to_string(s.admission.running()) + " running)"}));
   s.waiting.erase(it);
+  publish_load(self);
 }
 
 std::string shard_error(std::uint32_t i, const caf::error& err) {
@@ -309,6 +321,10 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
   s.admission = query::admission(std::max<std::size_t>(settings.max_concurrency, 1), settings.max_queued);
   s.cache = query::results_cache(settings.cache);
   s.settings = std::move(settings);
+  if (s.settings.shortcut) {
+    s.settings.shortcut->publish(s.table, s.settings);
+    publish_load(self);
+  }
   self->set_down_handler([=](caf::down_msg& dm) { on_query_down(self, dm); });
   return {
     [=](atom::query, messages::query_request& req) { return arrive(self, std::move(req)); },
@@ -327,7 +343,10 @@ query_service_actor::behavior_type query_service_impl(sptr self, shard_table tab
         merge_strings);
     },
     [=](atom::shards, shard_table& t) {
-      if (t.epoch >= self->state.table.epoch) self->state.table = std::move(t);
+      auto& st = self->state;
+      if (t.epoch < st.table.epoch) return;
+      st.table = std::move(t);
+      if (st.settings.shortcut) st.settings.shortcut->publish(st.table, st.settings);
     },
     [=](atom::invalidate, std::int64_t from) {
       self->state.cache.invalidate(from);

@@ -21,6 +21,10 @@ namespace caf {
 class actor_system;
 }
 
+namespace vigil {
+class inline_queries;
+}
+
 namespace vigil::api {
 
 struct api_settings {
@@ -34,6 +38,10 @@ struct api_settings {
   /// Rendered answers of fully cached range queries (shared with the query
   /// service); identical requests are answered from it. Null: none.
   std::shared_ptr<query::response_memo> memo;
+  /// Instant queries cheap enough are run on the io thread that parsed them
+  /// (actors/inline_queries.hpp; shared with the query service, which
+  /// publishes its shard table there). Null: every query goes to the service.
+  std::shared_ptr<inline_queries> shortcut;
 };
 
 /// Builds the request handler. Thread-safe: it is called from HTTP io

@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/inline_queries.hpp"
 #include "api/endpoint_params.hpp"
 #include "api/prom_json.hpp"
 #include "api/routes_detail.hpp"
@@ -89,7 +90,17 @@ eval_limits limits_of(const ctx& c) {
 void get_query(const ctx& c, call& r, responder done) {
   auto q = parse_instant_query(r.params, limits_of(c));
   if (!q) return done(error_response(q.error()));
-  run_query(c, to_message(std::move(*q)), std::move(done));
+  auto m = to_message(std::move(*q));
+  if (c.settings.shortcut)
+    if (auto a = c.settings.shortcut->try_run(m)) {
+      ++c.stats->queries;
+      if (!*a) {
+        ++c.stats->queries_failed;
+        return done(error_response(a->error()));
+      }
+      return done(render_answer(**a, m.want_stats));
+    }
+  run_query(c, std::move(m), std::move(done));
 }
 
 void get_query_range(const ctx& c, call& r, responder done) {

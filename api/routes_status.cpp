@@ -12,6 +12,7 @@
 
 #include "actors/defaults.hpp"
 #include "actors/errors.hpp"
+#include "actors/inline_queries.hpp"
 #include "api/codec_util.hpp"
 #include "api/endpoint_params.hpp"
 #include "api/prom_json.hpp"
@@ -296,6 +297,10 @@ void get_self_metrics(const ctx& c, call&, responder done) {
   counter("vigil_queries_memoized_total",
           "Range queries answered with the rendered answer of an identical earlier one (no evaluation).",
           s.queries_memoized);
+  if (c.settings.shortcut)
+    counter("vigil_queries_inline_total",
+            "Instant queries run on the HTTP thread that received them (cheap, every shard in this process).",
+            c.settings.shortcut->answered());
   if (c.settings.memo) {
     auto gauge = [&out](const char* name, const char* help, std::uint64_t v) {
       out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +

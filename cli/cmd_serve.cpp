@@ -95,6 +95,10 @@ int run(const vigil_config& c, const sigset_t& signals) {
     node_options.query.memo = memo;
     api_settings.memo = memo;
   }
+  // Cheap instant queries run on the HTTP io threads (actors/inline_queries.hpp).
+  auto shortcut = std::make_shared<inline_queries>();
+  node_options.query.shortcut = shortcut;
+  api_settings.shortcut = shortcut;
   auto node = sys.spawn(node_impl, node_options);
   auto handles = handles_of(sys, node);
   if (!handles) return fail(handles.error().message());

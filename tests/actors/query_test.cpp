@@ -264,6 +264,95 @@ BOOST_AUTO_TEST_CASE(direct_reads_answer_exactly_what_the_readers_answer) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// actors/inline_queries.hpp: instant queries run on the HTTP thread that
+// parsed them, with the query service's published table.
+BOOST_FIXTURE_TEST_SUITE(http_thread_queries, query_fixture)
+
+BOOST_AUTO_TEST_CASE(the_http_threads_answer_exactly_what_the_query_service_answers) {
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 11, 60 * minute);
+  write(write_batch{src.all.all()});
+  query_settings s;
+  s.cache.max_bytes = 0;
+  s.inline_reads = std::chrono::hours(1);
+  auto messaged = service(table, s);
+  s.shortcut = std::make_shared<inline_queries>();
+  service(with_local(table), s); // publishes its table to the shortcut
+  run();
+  std::uint64_t n = 0;
+  for (const char* q : {"sum by (job) (rate(http_requests_total[5m]))", "http_requests_total",
+                        "histogram_quantile(0.99, sum by (le) (rate(req_bucket[5m])))",
+                        "topk(3, rate(http_requests_total[5m]))", "count(temp) / count(http_requests_total)", "1 + 2"})
+    for (timestamp_ms at : {20 * minute, 40 * minute, 60 * minute}) {
+      auto x = answer_of(*ask(messaged, instant(q, at))).value;
+      auto y = s.shortcut->try_run(instant(q, at));
+      BOOST_REQUIRE_MESSAGE(y && *y, q);
+      BOOST_CHECK(x.type == (*y)->value.type);
+      BOOST_CHECK_EQUAL(x.scalar.v, (*y)->value.scalar.v);
+      check_same_series(x.items, (*y)->value.items, q, true);
+      ++n;
+    }
+  BOOST_CHECK_EQUAL(s.shortcut->answered(), n);
+  // Its errors are the query's own, as the service would report them.
+  auto bad = s.shortcut->try_run(instant("sum(rate(x[5m])", 1000));
+  BOOST_REQUIRE(bad && !*bad);
+  BOOST_CHECK(bad->error().code() == errc::invalid_argument);
+  s.eval.max_samples = 10;
+  service(with_local(table), s);
+  run();
+  auto big = s.shortcut->try_run(instant("http_requests_total", 60 * minute));
+  BOOST_REQUIRE(big && !*big);
+  BOOST_CHECK(big->error().code() == errc::resource_exhausted);
+}
+
+BOOST_AUTO_TEST_CASE(what_the_http_threads_cannot_run_cheaply_goes_to_the_query_service) {
+  write_series(64, 1000);
+  query_settings s;
+  s.cache.max_bytes = 0;
+  s.inline_reads = std::chrono::hours(1);
+  s.max_concurrency = 1;
+  s.shortcut = std::make_shared<inline_queries>();
+  auto& sc = *s.shortcut;
+  BOOST_CHECK(!sc.try_run(instant("count(m)", 1000))); // nothing published yet
+  auto svc = service(with_local(with_silent(3)), s);
+  run();
+  BOOST_REQUIRE(sc.try_run(instant("count(m)", 1000))); // shard 3's store is readable
+  BOOST_CHECK(!sc.try_run(messages::query_request{"count(m)", 1000, 61'000, 15'000, 5000})); // range
+
+  // While every slot of the service is taken, instant queries queue there.
+  auto hung = ask(svc, messages::query_request{"count(m)", 1000, 61'000, 15'000, 1000}); // waits for shard 3
+  BOOST_CHECK(!sc.try_run(instant("count(m)", 1000)));
+  advance(1100ms);
+  BOOST_CHECK(error_of(*hung).code() == errc::timeout);
+  BOOST_CHECK(sc.try_run(instant("count(m)", 1000)));
+
+  // A shard without a direct read (a peer's, or down), or one whose store is
+  // not open: the service reads it through its actor.
+  service(table, s);
+  run();
+  BOOST_CHECK(!sc.try_run(instant("count(m)", 1000)));
+  auto unopened = with_local(table);
+  unopened.local[1] = local_reader(std::make_shared<store_slot>());
+  service(unopened, s);
+  run();
+  BOOST_CHECK(!sc.try_run(instant("count(m)", 1000)));
+
+  // Dearer than the budget: given up after the first shard, and not tried
+  // again; other queries still run.
+  s.inline_reads = std::chrono::microseconds(0);
+  service(with_local(table), s);
+  run();
+  BOOST_CHECK(!sc.try_run(instant("count(m)", 1000)));
+  s.inline_reads = std::chrono::hours(1);
+  service(with_local(table), s);
+  run();
+  BOOST_CHECK(!sc.try_run(instant("count(m)", 1000)));
+  BOOST_CHECK(sc.try_run(instant("count(m) + 1", 1000)));
+  BOOST_CHECK(sc.try_run(instant("1", 1000))); // reads nothing
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_FIXTURE_TEST_SUITE(query_pushdown, query_fixture)
 
 BOOST_AUTO_TEST_CASE(shard_evaluation_equals_central_evaluation_on_random_data) {

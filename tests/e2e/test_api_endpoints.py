@@ -44,8 +44,17 @@ def project_version(source_dir):
         return re.search(r"project\(vigil VERSION ([0-9.]+)", f.read()).group(1)
 
 
+def inline_queries(node):
+    for line in node.get("/metrics").body.decode().splitlines():
+        if line.startswith("vigil_queries_inline_total "):
+            return float(line.split()[1])
+    raise AssertionError("no vigil_queries_inline_total in /metrics")
+
+
 def check_queries(node):
-    # Instant query, GET and form POST; stats on request.
+    # Instant query, GET and form POST; stats on request. A single node's
+    # cheap instant queries run on the HTTP thread (actors/inline_queries.hpp).
+    before = inline_queries(node)
     for r in (node.get("/api/v1/query", {"query": "sum(http_requests_total)", "time": T0}),
               node.post_form("/api/v1/query", {"query": "sum(http_requests_total)", "time": T0})):
         data = ok(r)["data"]
@@ -57,6 +66,7 @@ def check_queries(node):
                                              "innerEvalTime", "execQueueTime", "execTotalTime"}, data
     assert all(isinstance(v, (int, float)) and v >= 0 for v in data["stats"]["timings"].values()), data
     assert set(data["stats"]["samples"]) == {"totalQueryableSamples", "peakSamples"}, data
+    assert inline_queries(node) == before + 3
     assert "stats" not in ok(node.get("/api/v1/query", {"query": "1", "time": T0}))["data"]
     # Scalar and string results; partial_response is accepted.
     assert ok(node.get("/api/v1/query", {"query": "1+1", "time": T0}))["data"] == \
