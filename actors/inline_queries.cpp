@@ -47,12 +47,18 @@ std::optional<result<messages::query_answer>> inline_queries::try_run(const mess
     if (!p->table.local_read(j)) return std::nullopt;
   const auto h = std::hash<std::string_view>{}(req.promql) | 1; // never 0 (an empty slot)
   auto& slot = too_dear_[h % too_dear_.size()];
-  if (slot.load(std::memory_order_relaxed) == h) return std::nullopt;
+  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (slot.hash.load(std::memory_order_relaxed) == h && now_ns < slot.until_ns.load(std::memory_order_relaxed))
+    return std::nullopt;
   try {
     bool too_dear = false;
     auto r = run(*p, req, too_dear);
     if (r) answered_.fetch_add(1, std::memory_order_relaxed);
-    if (too_dear) slot.store(h, std::memory_order_relaxed);
+    if (too_dear) {
+      slot.until_ns.store(now_ns + std::chrono::nanoseconds(retry_after_).count(), std::memory_order_relaxed);
+      slot.hash.store(h, std::memory_order_relaxed);
+    }
     return r;
   } catch (const std::exception&) {
     return std::nullopt; // the query service reports it
@@ -82,6 +88,7 @@ std::optional<result<messages::query_answer>> inline_queries::run(const publishe
     auto rr = messages::make_read_request(pq->selections(), pq->params(), pq->options());
     if (!rr) return result_t{rr.error()};
     rr->deadline_unix_ms = deadline;
+    const auto reads_from = std::chrono::steady_clock::now();
     for (std::size_t j = 0; j < shards.size(); ++j) {
       auto r = (*p.table.local_read(j))(*rr);
       if (!r || !*r || (*r)->wire_error || (*r)->parts.size() != n) return std::nullopt;
@@ -89,8 +96,11 @@ std::optional<result<messages::query_answer>> inline_queries::run(const publishe
         for (const auto& x : part) samples += x.samples.size();
       if (samples > p.eval.max_samples) return result_t{too_many_samples()};
       answers[j] = std::move(**r);
-      const auto spent = std::chrono::steady_clock::now() - started;
-      if (j + 1 < shards.size() && spent * shards.size() > p.budget * (j + 1)) {
+      const auto spent = std::chrono::steady_clock::now() - reads_from;
+      // Projected from two shards or more (a node's first read after a pause
+      // is its slowest: cold caches).
+      if ((j >= 1 || shards.size() == 1 || p.budget.count() == 0) && j + 1 < shards.size() &&
+          spent * shards.size() > p.budget * (j + 1)) {
         too_dear = true;
         return std::nullopt;
       }

@@ -20,8 +20,8 @@
 // read fails (the service names the shard in its error), the service is
 // saturated (so queued queries keep their order and the concurrency limit
 // holds for everything but these sub-millisecond reads), or the reads turn
-// out dearer than the budget; a query given up for cost is remembered and
-// not tried again while it stays in a small table of recent ones.
+// out dearer than the budget; a query given up for cost is remembered (in a
+// small table of recent ones) and not tried here again for a while.
 //
 // Thread-safety: every member function may be called from any thread.
 #pragma once
@@ -54,6 +54,12 @@ status too_many_samples();
 
 class inline_queries {
 public:
+  /// `retry_after`: how long a query given up for cost goes straight to the
+  /// service before it is tried here again (its data may have shrunk, or
+  /// the machine was busy that time).
+  explicit inline_queries(std::chrono::milliseconds retry_after = std::chrono::seconds(10))
+    : retry_after_(retry_after) {}
+
   /// From the query service: where the shards are and how to evaluate.
   void publish(const shard_table& table, const query_settings& settings);
   /// From the query service: true while queries wait for a slot (or every
@@ -84,8 +90,14 @@ private:
   std::shared_ptr<const published> current_; ///< guarded by mu_
   std::atomic<bool> saturated_{false};
   std::atomic<std::uint64_t> answered_{0};
-  /// Hashes of queries recently given up for cost (slot = hash % size).
-  std::array<std::atomic<std::uint64_t>, 64> too_dear_{};
+  /// Queries recently given up for cost (slot = hash % size): the hash of
+  /// the PromQL text and until when (steady clock, ns) it is not tried here.
+  struct dear {
+    std::atomic<std::uint64_t> hash{0};
+    std::atomic<std::int64_t> until_ns{0};
+  };
+  std::array<dear, 64> too_dear_{};
+  std::chrono::milliseconds retry_after_;
 };
 
 } // namespace vigil

@@ -349,6 +349,16 @@ BOOST_AUTO_TEST_CASE(what_the_http_threads_cannot_run_cheaply_goes_to_the_query_
   BOOST_CHECK(!sc.try_run(instant("count(m)", 1000)));
   BOOST_CHECK(sc.try_run(instant("count(m) + 1", 1000)));
   BOOST_CHECK(sc.try_run(instant("1", 1000))); // reads nothing
+  // ... for a while only.
+  s.shortcut = std::make_shared<inline_queries>(std::chrono::milliseconds(0));
+  s.inline_reads = std::chrono::microseconds(0);
+  service(with_local(table), s);
+  run();
+  BOOST_CHECK(!s.shortcut->try_run(instant("count(m)", 1000)));
+  s.inline_reads = std::chrono::hours(1);
+  service(with_local(table), s);
+  run();
+  BOOST_CHECK(s.shortcut->try_run(instant("count(m)", 1000)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
