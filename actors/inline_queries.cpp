@@ -98,8 +98,8 @@ std::optional<result<messages::query_answer>> inline_queries::run(const publishe
       answers[j] = std::move(**r);
       const auto spent = std::chrono::steady_clock::now() - reads_from;
       // Projected from two shards or more (a node's first read after a pause
-      // is its slowest: cold caches).
-      if ((j >= 1 || shards.size() == 1 || p.budget.count() == 0) && j + 1 < shards.size() &&
+      // is its slowest: cold caches); a zero budget gives up after one.
+      if ((j >= 1 || p.budget.count() == 0) && j + 1 < shards.size() &&
           spent * shards.size() > p.budget * (j + 1)) {
         too_dear = true;
         return std::nullopt;
