@@ -21,7 +21,10 @@ the series count. Then each system's flush: VictoriaMetrics
 /internal/force_flush + /internal/force_merge until no merge runs and its data
 size is stable; Prometheus has none (its data dir holds the WAL and the head's
 memory-mapped chunks; an admin-API snapshot shows the head as a block); vigil
-is stopped with SIGTERM. Disk = allocated bytes (du) of each data directory.
+is stopped with SIGTERM, then `vigil compact` rewrites its shards densely
+(open chunks sealed, full B-tree pages, no free pages; the figures while
+running and after SIGTERM are printed too). Disk = allocated bytes (du) of
+each data directory.
 Then each system is restarted on its data in turn and timed to ready and to a
 correct count() of every series.
 
@@ -411,6 +414,16 @@ def flush_one(procs, s, a):
     else:
         s.r["disk_running"] = du(s.data)[0]
         procs.stop(s.proc, timeout=120)
+        s.r["disk_sigterm"] = du(s.data)[0]
+        # vigil's force_merge: `vigil compact` (offline) seals open chunks and
+        # rewrites every shard with full pages and no free pages.
+        cfg = s.argv[s.argv.index("--config") + 1]
+        t0 = time.time()
+        out = subprocess.run([s.argv[0], "compact", "--config", cfg, "--data-dir", s.data],
+                             capture_output=True, text=True, timeout=a.merge_timeout)
+        s.r["compact_s"] = time.time() - t0
+        if out.returncode != 0:
+            raise RuntimeError(f"vigil compact failed: {out.stderr.strip()[-300:]}")
         s.r["disk"], s.r["disk_apparent"] = du(s.data)
 
 
@@ -537,8 +550,10 @@ def print_table(systems, desc, sender_cpu, all_ok):
           f" 3 h); the head as a block (admin snapshot): {pr.get('disk_block', nan) / n:.2f} B/sample"
           f" (vigil/that: {ratio(v['disk'], pr.get('disk_block', nan) / n):.2f}x)")
     vr = by["vigil"].r
-    print(f"vigil disk: {vr.get('disk_running', nan) / n:.2f} B/sample while running, {vr['disk'] / n:.2f} after "
-          f"SIGTERM; sender: {sender_cpu / (3 * n) * 1e6:.2f} CPU-s/M samples")
+    print(f"vigil disk: {vr.get('disk_running', nan) / n:.2f} B/sample while running, "
+          f"{vr.get('disk_sigterm', nan) / n:.2f} after SIGTERM, {vr['disk'] / n:.2f} after `vigil compact` "
+          f"({vr.get('compact_s', nan):.1f} s; the table's figure, as VictoriaMetrics' is after force_merge); "
+          f"sender: {sender_cpu / (3 * n) * 1e6:.2f} CPU-s/M samples")
     print("resident after the last part, MiB (anonymous / file-backed, e.g. mapped data files): " + "; ".join(
         f"{s.name} {s.r.get('rss_anon_mib', nan):,.0f} / {s.r.get('rss_file_mib', nan):,.0f}" for s in systems))
     print("steady load, the same rate to each (half of vigil's peak samples/s), one part:")
@@ -608,7 +623,7 @@ def run(a, scale, work, procs):
         log(f"  victoriametrics: force_flush failed: {e}{exited(vm)}")
     log("check: sum(count_over_time) per metric name, count of series")
     ok = check_counts(systems, desc) and sent_ok
-    log("flush: VictoriaMetrics force_merge; Prometheus snapshot; vigil SIGTERM")
+    log("flush: VictoriaMetrics force_merge; Prometheus snapshot; vigil SIGTERM + vigil compact")
     flush_and_measure(procs, systems, a)
     log("restart: each system in turn on its data, timed to ready and to a correct count()")
     restart_all(procs, systems, desc)

@@ -1,6 +1,8 @@
 // vigil backup / vigil restore: hot backups of a data directory and their
 // restore (store/backup.hpp). Progress goes to stderr (a bar on a terminal,
 // plus one line per environment or file), the summary line to stdout.
+// vigil compact: offline dense rewrite of a stopped node's shards
+// (store::compact_dense), one progress line per shard.
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,9 @@
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "store/backup.hpp"
+#include "store/crypto.hpp"
+#include "store/dir_lock.hpp"
+#include "store/shard.hpp"
 
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0"
@@ -143,6 +148,46 @@ int cmd_restore(const restore_flags& f) {
               "to %s; start the node with storage.shards: %u\n",
               r->name.c_str(), r->envs.size(), r->shards, r->files, mib(r->bytes).c_str(), f.data_dir.c_str(),
               r->shards);
+  return 0;
+}
+
+int cmd_compact(const compact_flags& f) {
+  auto c = load_config_file(f.config_file);
+  if (!c) return fail("compact", c.error().message());
+  auto& node = c->node;
+  if (!f.data_dir.empty()) node.data_dir = f.data_dir;
+  const std::string key_file = f.encryption_key_file.empty() ? c->encryption_key_file : f.encryption_key_file;
+  if (!key_file.empty()) {
+    auto key = store::load_key_file(key_file);
+    if (!key) return fail("compact", key.error().message());
+    node.encryption = std::move(*key);
+  }
+  auto lock = store::dir_lock::take(node.data_dir, "a running vigil node");
+  if (!lock) return fail("compact", lock.error().message() + "; stop the node first");
+  std::uint64_t before = 0, after = 0;
+  std::size_t shards = 0, sealed = 0;
+  for (std::uint32_t id = 0; id < node.shard_count; ++id) {
+    store::shard_options so;
+    so.dir = node.shard_dir(id);
+    if (::access((so.dir + "/data.mdb").c_str(), F_OK) != 0) continue; // a peer's shard, or none yet
+    so.map_size = node.map_size;
+    so.encryption = node.encryption;
+    so.cold = node.cold;
+    so.cold.dir = node.cold_dir(id);
+    so.cold.alt_dir = so.dir + "/cold";
+    so.compact_min_bytes = 0; // compact_dense does more
+    auto r = store::compact_dense(so);
+    if (!r) return fail("compact", r.error().message());
+    ++shards;
+    before += r->bytes_before;
+    after += r->bytes_after;
+    sealed += r->sealed;
+    std::fprintf(stderr, "compact: shard-%03u %s -> %s (%zu open chunks sealed) [%3u%%]\n", id,
+                 mib(r->bytes_before).c_str(), mib(r->bytes_after).c_str(), r->sealed,
+                 (id + 1) * 100 / node.shard_count);
+  }
+  std::printf("compact of %s complete: %zu shards, %s -> %s, %zu open chunks sealed\n", node.data_dir.c_str(), shards,
+              mib(before).c_str(), mib(after).c_str(), sealed);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // vigil serve: runs one node until SIGTERM/SIGINT.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -17,6 +18,7 @@
 #include "cli/config.hpp"
 #include "cluster/peer_actor.hpp"
 #include "core/allocator.hpp"
+#include "store/dir_lock.hpp"
 
 namespace vigil::cli {
 
@@ -156,6 +158,11 @@ int cmd_serve(const serve_flags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto c = load(f);
   if (!c) return fail(c.error().message());
+  // One process per data directory (vigil compact takes the same lock).
+  std::error_code ec;
+  std::filesystem::create_directories(c->node.data_dir, ec);
+  auto lock = store::dir_lock::take(c->node.data_dir, "another vigil process");
+  if (!lock) return fail(lock.error().message());
   if (auto st = check_shards(c->node); !st) return fail(st.message());
   return run(*c, signals);
 }

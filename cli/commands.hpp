@@ -84,4 +84,14 @@ struct restore_flags {
 /// vigil restore: verifies a backup's checksums, then restores it.
 int cmd_restore(const restore_flags& f);
 
+struct compact_flags {
+  std::string data_dir;            ///< overrides storage.data_dir
+  std::string config_file;         ///< where storage.* comes from (default: embedded)
+  std::string encryption_key_file; ///< overrides storage.encryption.key_file
+};
+
+/// vigil compact: offline, rewrites every shard of a stopped node's data
+/// directory in its densest form (store::compact_dense), with progress.
+int cmd_compact(const compact_flags& f);
+
 } // namespace vigil::cli

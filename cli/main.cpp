@@ -66,6 +66,16 @@ std::pair<CLI::App*, CLI::App*> add_backup(CLI::App& app, vigil::cli::backup_fla
   return {backup, restore};
 }
 
+/// vigil compact [--data-dir D] [--config F] [--encryption-key-file K].
+CLI::App* add_compact(CLI::App& app, vigil::cli::compact_flags& f) {
+  auto* c = app.add_subcommand("compact", "Offline: rewrite a stopped node's shards densely (open chunks sealed, "
+                                          "full pages, no free pages)");
+  c->add_option("--data-dir", f.data_dir, "Data directory (overrides storage.data_dir)");
+  c->add_option("--config", f.config_file, "YAML configuration file (for storage.*)");
+  c->add_option("--encryption-key-file", f.encryption_key_file, "Key file of encrypted shards");
+  return c;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +114,8 @@ int main(int argc, char** argv) {
   backup_flags bf;
   restore_flags rsf;
   auto [backup, restore] = add_backup(app, bf, rsf);
+  compact_flags cf;
+  auto* compact = add_compact(app, cf);
 
   CLI11_PARSE(app, argc, argv);
   if (serve->parsed()) return cmd_serve(sf);
@@ -113,5 +125,6 @@ int main(int argc, char** argv) {
   if (silence->parsed()) return cmd_silence(slf);
   if (backup->parsed()) return cmd_backup(bf);
   if (restore->parsed()) return cmd_restore(rsf);
+  if (compact->parsed()) return cmd_compact(cf);
   return 1;
 }

@@ -17,6 +17,7 @@
 
 #include "store/backup_io.hpp"
 #include "store/cold_tier.hpp"
+#include "store/dir_lock.hpp"
 #include "store/lmdb.hpp"
 
 namespace vigil::store::backup {
@@ -245,30 +246,6 @@ std::optional<previous_backup> newest_backup(const std::string& to) {
   return previous_backup{*dir, std::move(*m)};
 }
 
-/// An exclusive flock on `to`/.lock, held while a backup writes into `to`
-/// (released by the kernel however the process ends).
-class dir_lock {
-public:
-  static result<dir_lock> take(const std::string& to) {
-    dir_lock l;
-    const std::string path = to + "/.lock";
-    l.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (l.fd_ < 0) return io_error("open " + path);
-    if (::flock(l.fd_, LOCK_EX | LOCK_NB) != 0)
-      return unavailable("another backup is writing into " + to + " (" + path + " is locked)");
-    return l;
-  }
-  dir_lock(dir_lock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  dir_lock& operator=(dir_lock&&) = delete;
-  ~dir_lock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-private:
-  dir_lock() = default;
-  int fd_ = -1;
-};
-
 /// Removes what crashed backups left (only called under the dir_lock).
 void remove_partials(const std::string& to) {
   std::error_code ec;
@@ -353,7 +330,7 @@ result<backup_result> create(const backup_options& o) {
   std::error_code ec;
   fs::create_directories(o.to, ec);
   if (ec) return io_error("create directory " + o.to + ": " + ec.message());
-  auto lock = dir_lock::take(o.to);
+  auto lock = dir_lock::take(o.to, "another backup");
   if (!lock) return std::move(lock).error();
   remove_partials(o.to);
   const auto prev = newest_backup(o.to);

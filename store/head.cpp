@@ -469,7 +469,12 @@ result<std::size_t> head::seal_open_chunks(lmdb::txn& t, timestamp_ms before) {
   if (!n) return n;
   if (limits_.sealed_encoding != chunk_encoding::packed_v1) return n;
   // Open chunks in `heads` older than `before` become sealed records.
-  std::vector<std::pair<series_ref, std::vector<sample>>> doomed;
+  struct open_chunk {
+    series_ref ref;
+    timestamp_ms start;
+    std::vector<sample> samples;
+  };
+  std::vector<open_chunk> doomed;
   {
     auto c = lmdb::cursor::open(t, db_.heads);
     if (!c) return std::move(c).error();
@@ -482,15 +487,15 @@ result<std::size_t> head::seal_open_chunks(lmdb::txn& t, timestamp_ms before) {
       auto rec = read_head_record(db_, ref, c->value(), plain_, &start);
       if (!rec) return corruption("open chunk of series " + std::to_string(ref) + ": " + rec.error().message());
       if (rec->max_t >= before) continue;
-      auto& d = doomed.emplace_back(ref, std::vector<sample>{});
+      auto& d = doomed.emplace_back(open_chunk{ref, start, {}});
       if (!decode_chunk_range(*rec, std::numeric_limits<timestamp_ms>::min(), std::numeric_limits<timestamp_ms>::max(),
-                              d.second) || d.second.empty())
+                              d.samples) || d.samples.empty())
         return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
     }
   }
-  for (const auto& [ref, samples] : doomed) {
-    VIGIL_TRY(sealer_.write(t, ref, samples));
-    VIGIL_TRY(t.del(db_.heads, make_ref_key(ref)));
+  for (const auto& d : doomed) { // joined to the series' previous record where the limits allow
+    VIGIL_TRY(sealer_.seal_samples(t, d.ref, d.start, d.samples));
+    VIGIL_TRY(t.del(db_.heads, make_ref_key(d.ref)));
   }
   // The head's view of which records exist is stale now: it reloads each
   // series (from the sealed record) at its next append.

@@ -46,6 +46,18 @@ status chunk_sealer::seal(lmdb::txn& t, series_ref ref, timestamp_ms start, std:
   sealed_.clear();
   if (!xor_decode_range(xor_bytes, t_min, t_max, sealed_) || sealed_.size() != count || count == 0)
     return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
+  return seal_decoded(t, ref, start);
+}
+
+status chunk_sealer::seal_samples(lmdb::txn& t, series_ref ref, timestamp_ms start, std::span<const sample> samples) {
+  if (limits_.sealed_encoding == chunk_encoding::xor_v1 || samples.empty()) return write(t, ref, samples);
+  sealed_.assign(samples.begin(), samples.end());
+  return seal_decoded(t, ref, start);
+}
+
+status chunk_sealer::seal_decoded(lmdb::txn& t, series_ref ref, timestamp_ms start) {
+  const chunk_key key = make_chunk_key(ref, start);
+  const std::size_t count = sealed_.size();
   bool joined = false;
   VIGIL_TRY(join_previous(t, ref, start, &joined));
   if (joined) { // join_previous() counted the bytes

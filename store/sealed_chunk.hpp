@@ -66,6 +66,11 @@ public:
   /// For late-sample merges; existing records at those keys are replaced.
   status write(lmdb::txn& t, series_ref ref, std::span<const sample> samples);
 
+  /// seal() of an open chunk already decoded: `samples` (ascending,
+  /// non-empty) start at `start`; joined to the previous record when the
+  /// limits allow, else written under (ref, start). For head::seal_open_chunks.
+  status seal_samples(lmdb::txn& t, series_ref ref, timestamp_ms start, std::span<const sample> samples);
+
   /// See head::seal_open_chunks.
   result<std::size_t> seal_open_chunks(lmdb::txn& t, timestamp_ms before);
 
@@ -80,6 +85,8 @@ private:
   std::size_t block_samples() const noexcept;
   status put_record(lmdb::txn& t, const chunk_key& key, chunk_encoding enc, timestamp_ms max_t,
                     std::span<const std::uint8_t> payload);
+  /// Seals sealed_ (decoded samples starting at `start`): joined or written.
+  status seal_decoded(lmdb::txn& t, series_ref ref, timestamp_ms start);
   /// Appends sealed_ to the previous record of `ref` before `start` when the
   /// limits allow; *done tells whether it did.
   status join_previous(lmdb::txn& t, series_ref ref, timestamp_ms start, bool* done);

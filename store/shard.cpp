@@ -24,83 +24,6 @@ shard::~shard() {
   if (impl_ && !impl_->group) (void)checkpoint();
 }
 
-namespace {
-
-lmdb::env_options env_options_of(const shard_options& opts) {
-  lmdb::env_options eo;
-  eo.map_size = opts.map_size;
-  eo.max_dbs = defaults::max_dbs;
-  eo.no_sync = opts.sync == fsync_policy::never;
-  return eo;
-}
-
-/// "shard-003" for messages.
-std::string name_of(const shard_options& opts) {
-  auto name = std::filesystem::path(opts.dir).filename().string();
-  return name.empty() ? opts.dir : name;
-}
-
-/// Pages on LMDB's freelist (what mdb_stat -f sums): pages that deleted
-/// records (a cold move, retention) left, which later writes reuse.
-result<std::uint64_t> free_pages(const lmdb::env& e) {
-  auto t = lmdb::txn::begin(e, true);
-  if (!t) return std::move(t).error();
-  MDB_cursor* c = nullptr;
-  if (int rc = mdb_cursor_open(t->get(), 0, &c); rc != MDB_SUCCESS) return lmdb::to_status(rc, "freelist cursor");
-  std::uint64_t n = 0;
-  MDB_val k, v;
-  int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-  for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-    if (v.mv_size >= sizeof(std::size_t)) n += *static_cast<const std::size_t*>(v.mv_data); // [count, pages...]
-  mdb_cursor_close(c);
-  if (rc != MDB_NOTFOUND) return lmdb::to_status(rc, "freelist");
-  return n;
-}
-
-} // namespace
-
-status compact_if_sparse(const shard_options& opts, std::uint64_t min_bytes) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path data = fs::path(opts.dir) / "data.mdb", tmp = fs::path(opts.dir) / "compact.tmp";
-  fs::remove_all(tmp, ec); // a compaction a crash cut short
-  const auto size = fs::file_size(data, ec);
-  if (ec || size < min_bytes) return status::ok();
-  {
-    auto e = lmdb::env::open(opts.dir, env_options_of(opts));
-    if (!e) return std::move(e).error();
-    MDB_envinfo info;
-    if (int rc = mdb_env_info(e->get(), &info); rc != MDB_SUCCESS) return lmdb::to_status(rc, "mdb_env_info");
-    auto free = free_pages(*e);
-    if (!free) return std::move(free).error();
-    if (*free * 2 <= static_cast<std::uint64_t>(info.me_last_pgno) + 1) return status::ok();
-    fs::create_directories(tmp, ec);
-    if (ec) return io_error("create " + tmp.string() + ": " + ec.message());
-    if (int rc = mdb_env_copy2(e->get(), tmp.c_str(), MDB_CP_COMPACT); rc != MDB_SUCCESS) {
-      fs::remove_all(tmp, ec);
-      return lmdb::to_status(rc, "compact " + opts.dir);
-    }
-  } // closed before its file is replaced
-  const int fd = ::open((tmp / "data.mdb").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    fs::remove_all(tmp, ec);
-    return io_error("fsync " + (tmp / "data.mdb").string());
-  }
-  ::close(fd);
-  fs::rename(tmp / "data.mdb", data, ec);
-  if (ec) return io_error("rename " + (tmp / "data.mdb").string() + ": " + ec.message());
-  fs::remove_all(tmp, ec);
-  const int d = ::open(opts.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d >= 0) {
-    ::fsync(d);
-    ::close(d);
-  }
-  std::fprintf(stderr, "vigil: %s: compacted data.mdb from %.1f MiB to %.1f MiB (free pages after moves and deletions)\n",
-               name_of(opts).c_str(), static_cast<double>(size) / 1048576.0,
-               static_cast<double>(fs::file_size(data, ec)) / 1048576.0);
-  return status::ok();
-}
 
 result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   if (opts.compact_min_bytes > 0) VIGIL_TRY(compact_if_sparse(opts, opts.compact_min_bytes));
@@ -258,6 +181,23 @@ status shard::checkpoint() {
   }
   s.after_commit();
   return status::ok();
+}
+
+result<std::size_t> shard::seal_open_chunks(timestamp_ms before) {
+  impl& s = *impl_;
+  if (s.group) return unavailable("seal: the open write group must be committed first");
+  auto t = lmdb::txn::begin(s.env, false);
+  if (!t) return std::move(t).error();
+  status st = s.prepare_write(*t);
+  result<std::size_t> n = st.is_ok() ? s.hd.seal_open_chunks(*t, before) : result<std::size_t>(st);
+  if (n) st = t->commit();
+  if (!n || !st) {
+    s.abort_write(*t);
+    if (!n) return n;
+    return st;
+  }
+  s.after_commit();
+  return n;
 }
 
 std::uint64_t shard::checkpoints() const noexcept { return impl_->checkpoints; }

@@ -102,6 +102,24 @@ struct shard_options {
 /// in opts.dir if sparse; a no-op for smaller files or no shard.
 status compact_if_sparse(const shard_options& opts, std::uint64_t min_bytes);
 
+/// What compact_dense() did to one shard.
+struct dense_compaction {
+  std::uint64_t bytes_before = 0; ///< data.mdb's size before
+  std::uint64_t bytes_after = 0;  ///< and after
+  std::size_t sealed = 0;         ///< open chunks rewritten packed
+};
+
+/// Offline compaction of a stopped shard (`vigil compact`), the densest form
+/// the hot tier has: opens the shard (replaying its log), rewrites every open
+/// XOR chunk packed (shard::seal_open_chunks), closes it, then rewrites
+/// data.mdb with every database copied in key order (MDB_APPEND), so every
+/// B-tree page is full and no free page is left (mdb_env_copy2's
+/// MDB_CP_COMPACT drops free pages but keeps half-empty leaves as they are),
+/// fsynced and renamed over the old file. A crash leaves the old file (and a
+/// compact.tmp directory that the next open removes). The caller makes sure
+/// no process has the shard open. Cold segments are not touched.
+result<dense_compaction> compact_dense(const shard_options& opts);
+
 struct shard_stats {
   std::uint64_t series = 0;          ///< series in the index
   std::uint64_t chunks = 0;          ///< chunks: records (sealed + open) and open chunks only in the log
@@ -296,6 +314,13 @@ public:
   /// the logged samples. No txn when nothing changed. The owner calls it
   /// when writes pause; ~shard() calls it. unavailable while a group is open.
   status checkpoint();
+
+  /// Rewrites, packed, the open (XOR) chunk of every series whose newest
+  /// sample is older than `before` (INT64_MAX: all), in one write txn
+  /// (head::seal_open_chunks): before an offline compaction, or for idle
+  /// series. A later append to such a series resumes it. Returns how many
+  /// records were rewritten; unavailable while a group is open.
+  result<std::size_t> seal_open_chunks(timestamp_ms before);
   /// Checkpoints done since open (by append_to_group, checkpoint(), and the
   /// retention, rollup and cold steps, which start with one).
   std::uint64_t checkpoints() const noexcept;

@@ -5,10 +5,12 @@
 #include <atomic>
 #include <limits>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +24,20 @@
 #include "store/unflushed.hpp"
 
 namespace vigil::store {
+
+inline lmdb::env_options env_options_of(const shard_options& opts) {
+  lmdb::env_options eo;
+  eo.map_size = opts.map_size;
+  eo.max_dbs = defaults::max_dbs;
+  eo.no_sync = opts.sync == fsync_policy::never;
+  return eo;
+}
+
+/// "shard-003" for messages.
+inline std::string name_of(const shard_options& opts) {
+  auto name = std::filesystem::path(opts.dir).filename().string();
+  return name.empty() ? opts.dir : name;
+}
 
 /// Polls a read's deadline every defaults::deadline_check_series series
 /// (a clock read per series would cost more than a small read).

@@ -1,0 +1,191 @@
+// Compaction of a shard's data.mdb: at open when it is sparse
+// (compact_if_sparse), and offline into the densest form (compact_dense).
+#include <fcntl.h>
+#include <lmdb.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/shard_impl.hpp"
+
+namespace vigil::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Pages on LMDB's freelist (what mdb_stat -f sums): pages that deleted
+/// records (a cold move, retention) left, which later writes reuse.
+result<std::uint64_t> free_pages(const lmdb::env& e) {
+  auto t = lmdb::txn::begin(e, true);
+  if (!t) return std::move(t).error();
+  MDB_cursor* c = nullptr;
+  if (int rc = mdb_cursor_open(t->get(), 0, &c); rc != MDB_SUCCESS) return lmdb::to_status(rc, "freelist cursor");
+  std::uint64_t n = 0;
+  MDB_val k, v;
+  int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+  for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+    if (v.mv_size >= sizeof(std::size_t)) n += *static_cast<const std::size_t*>(v.mv_data); // [count, pages...]
+  mdb_cursor_close(c);
+  if (rc != MDB_NOTFOUND) return lmdb::to_status(rc, "freelist");
+  return n;
+}
+
+/// Puts dir/compact.tmp/data.mdb in place of dir/data.mdb: fsyncs it,
+/// renames it over the old file, fsyncs the directory, removes compact.tmp.
+status replace_data_file(const std::string& dir) {
+  std::error_code ec;
+  const fs::path data = fs::path(dir) / "data.mdb", tmp = fs::path(dir) / "compact.tmp";
+  const int fd = ::open((tmp / "data.mdb").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    fs::remove_all(tmp, ec);
+    return io_error("fsync " + (tmp / "data.mdb").string());
+  }
+  ::close(fd);
+  fs::rename(tmp / "data.mdb", data, ec);
+  if (ec) return io_error("rename " + (tmp / "data.mdb").string() + ": " + ec.message());
+  fs::remove_all(tmp, ec);
+  const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d >= 0) {
+    ::fsync(d);
+    ::close(d);
+  }
+  return status::ok();
+}
+
+/// Database flags a copy must keep (they define the B-tree's layout).
+constexpr unsigned layout_flags = MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY | MDB_INTEGERDUP | MDB_REVERSEKEY |
+                                  MDB_REVERSEDUP;
+
+/// Copies every named database of `src` into the empty environment `dst`,
+/// records in key order with MDB_APPEND (MDB_APPENDDUP for further items of
+/// a key), committing every `batch` records so no write txn grows large.
+status copy_in_key_order(const lmdb::env& src, const lmdb::env& dst, std::size_t batch = 65536) {
+  auto rt = lmdb::txn::begin(src, true);
+  if (!rt) return std::move(rt).error();
+  MDB_dbi main = 0;
+  if (int rc = mdb_dbi_open(rt->get(), nullptr, 0, &main); rc != MDB_SUCCESS) return lmdb::to_status(rc, "main db");
+  std::vector<std::string> names;
+  {
+    MDB_cursor* c = nullptr;
+    if (int rc = mdb_cursor_open(rt->get(), main, &c); rc != MDB_SUCCESS) return lmdb::to_status(rc, "main cursor");
+    MDB_val k, v;
+    int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+      names.emplace_back(static_cast<const char*>(k.mv_data), k.mv_size);
+    mdb_cursor_close(c);
+    if (rc != MDB_NOTFOUND) return lmdb::to_status(rc, "main db");
+  }
+  for (const auto& name : names) {
+    MDB_dbi from = 0;
+    unsigned flags = 0;
+    if (int rc = mdb_dbi_open(rt->get(), name.c_str(), 0, &from); rc != MDB_SUCCESS)
+      return lmdb::to_status(rc, "open " + name); // (a main-db key that is not a database: vigil writes none)
+    if (int rc = mdb_dbi_flags(rt->get(), from, &flags); rc != MDB_SUCCESS) return lmdb::to_status(rc, name);
+    const bool dups = (flags & MDB_DUPSORT) != 0;
+    MDB_cursor* rc_cur = nullptr;
+    if (int rc = mdb_cursor_open(rt->get(), from, &rc_cur); rc != MDB_SUCCESS) return lmdb::to_status(rc, name);
+    std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)> in(rc_cur, &mdb_cursor_close);
+    MDB_val k, v;
+    int got = mdb_cursor_get(in.get(), &k, &v, MDB_FIRST);
+    std::string last_key;
+    bool first = true;
+    do {
+      auto wt = lmdb::txn::begin(dst, false);
+      if (!wt) return std::move(wt).error();
+      MDB_dbi to = 0;
+      if (int rc = mdb_dbi_open(wt->get(), name.c_str(), MDB_CREATE | (flags & layout_flags), &to); rc != MDB_SUCCESS)
+        return lmdb::to_status(rc, "create " + name);
+      MDB_cursor* out = nullptr;
+      if (int rc = mdb_cursor_open(wt->get(), to, &out); rc != MDB_SUCCESS) return lmdb::to_status(rc, name);
+      std::size_t n = 0;
+      for (; got == MDB_SUCCESS && n < batch; got = mdb_cursor_get(in.get(), &k, &v, MDB_NEXT), ++n) {
+        const std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+        const bool same_key = dups && !first && key == last_key;
+        if (int rc = mdb_cursor_put(out, &k, &v, same_key ? MDB_APPENDDUP : MDB_APPEND); rc != MDB_SUCCESS) {
+          mdb_cursor_close(out);
+          return lmdb::to_status(rc, "copy " + name);
+        }
+        if (dups) last_key.assign(key);
+        first = false;
+      }
+      mdb_cursor_close(out);
+      VIGIL_TRY(wt->commit());
+    } while (got == MDB_SUCCESS);
+    if (got != MDB_NOTFOUND) return lmdb::to_status(got, "read " + name);
+  }
+  return status::ok();
+}
+
+} // namespace
+
+status compact_if_sparse(const shard_options& opts, std::uint64_t min_bytes) {
+  std::error_code ec;
+  const fs::path data = fs::path(opts.dir) / "data.mdb", tmp = fs::path(opts.dir) / "compact.tmp";
+  fs::remove_all(tmp, ec); // a compaction a crash cut short
+  const auto size = fs::file_size(data, ec);
+  if (ec || size < min_bytes) return status::ok();
+  {
+    auto e = lmdb::env::open(opts.dir, env_options_of(opts));
+    if (!e) return std::move(e).error();
+    MDB_envinfo info;
+    if (int rc = mdb_env_info(e->get(), &info); rc != MDB_SUCCESS) return lmdb::to_status(rc, "mdb_env_info");
+    auto free = free_pages(*e);
+    if (!free) return std::move(free).error();
+    if (*free * 2 <= static_cast<std::uint64_t>(info.me_last_pgno) + 1) return status::ok();
+    fs::create_directories(tmp, ec);
+    if (ec) return io_error("create " + tmp.string() + ": " + ec.message());
+    if (int rc = mdb_env_copy2(e->get(), tmp.c_str(), MDB_CP_COMPACT); rc != MDB_SUCCESS) {
+      fs::remove_all(tmp, ec);
+      return lmdb::to_status(rc, "compact " + opts.dir);
+    }
+  } // closed before its file is replaced
+  VIGIL_TRY(replace_data_file(opts.dir));
+  std::fprintf(stderr, "vigil: %s: compacted data.mdb from %.1f MiB to %.1f MiB (free pages after moves and deletions)\n",
+               name_of(opts).c_str(), static_cast<double>(size) / 1048576.0,
+               static_cast<double>(fs::file_size(data, ec)) / 1048576.0);
+  return status::ok();
+}
+
+result<dense_compaction> compact_dense(const shard_options& opts) {
+  std::error_code ec;
+  const fs::path data = fs::path(opts.dir) / "data.mdb", tmp = fs::path(opts.dir) / "compact.tmp";
+  if (!fs::exists(data, ec)) return status{errc::not_found, name_of(opts) + ": no data.mdb in " + opts.dir};
+  dense_compaction out;
+  out.bytes_before = fs::file_size(data, ec);
+  {
+    auto s = shard::open(opts);
+    if (!s) return std::move(s).error();
+    auto n = (*s)->seal_open_chunks(std::numeric_limits<timestamp_ms>::max());
+    if (!n) return status{n.error().code(), name_of(opts) + ": " + n.error().message()};
+    out.sealed = *n;
+  } // closed (and checkpointed) before its file is copied
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return io_error("create " + tmp.string() + ": " + ec.message());
+  {
+    auto eo = env_options_of(opts);
+    eo.no_sync = true; // one fsync of the whole file below
+    auto src = lmdb::env::open(opts.dir, eo);
+    if (!src) return std::move(src).error();
+    auto dst = lmdb::env::open(tmp.string(), eo);
+    if (!dst) return std::move(dst).error();
+    if (auto st = copy_in_key_order(*src, *dst); !st) {
+      fs::remove_all(tmp, ec);
+      return status{st.code(), name_of(opts) + ": " + st.message()};
+    }
+  }
+  fs::remove(tmp / "lock.mdb", ec);
+  VIGIL_TRY(replace_data_file(opts.dir));
+  out.bytes_after = fs::file_size(data, ec);
+  return out;
+}
+
+} // namespace vigil::store
