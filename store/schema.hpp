@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/status.hpp"
@@ -20,10 +22,16 @@ inline constexpr std::uint8_t format_version = 1;
 /// build that predates encryption refuses it at open instead of misreading
 /// tokens or writing plain records into it).
 inline constexpr std::uint8_t format_version_encrypted = 2;
+/// Format 1 whose series records may be version 2, compressed against the
+/// dictionary in meta["label_dict"] (store/label_dict.hpp; written by
+/// `vigil compact`): a build that predates it refuses it at open.
+inline constexpr std::uint8_t format_version_dict = 3;
 
 /// Keys of the `meta` sub-database.
 inline constexpr std::string_view meta_format_key = "format_version";
 inline constexpr std::string_view meta_next_ref_key = "next_series_ref";
+/// Format 3 only: [u8 1][the series records' lz4 dictionary].
+inline constexpr std::string_view meta_label_dict_key = "label_dict";
 /// Encrypted stores only (store/FORMAT.md §6): the scheme, the key-check
 /// record, and one salt per session ("encryption_session/" + 8 hex digits).
 inline constexpr std::string_view meta_encryption_key = "encryption";
@@ -44,6 +52,9 @@ struct schema {
   /// The cipher of an encrypted store (owned by the shard, outlives every
   /// copy of the schema); null when the store is not encrypted.
   const cipher* crypt = nullptr;
+  /// Format 3: the dictionary of version-2 series records (shared by every
+  /// copy of the schema); null otherwise.
+  std::shared_ptr<const std::string> label_dict;
 };
 
 /// Opens (creating on first use) every sub-database in one write txn, writes

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "store/compress.hpp"
+#include "store/label_dict.hpp"
 #include "store/defaults.hpp"
 #include "store/keys.hpp"
 #include "store/label_codec.hpp"
@@ -106,6 +107,11 @@ status series_index::decode_series_record(lmdb::bytes rec, series_ref ref) const
     if (auto st = db_.crypt->decrypt(crypt_domain::series, rk, rec, tls().plain); !st)
       return corruption("series record " + std::to_string(ref) + ": " + st.message());
     rec = tls().plain;
+  }
+  if (!rec.empty() && rec[0] == series_record_version_dict && db_.label_dict) {
+    if (auto st = decompress_with_dict(rec.subspan(1), *db_.label_dict, tls().decoded); !st)
+      return corruption("series record " + std::to_string(ref) + ": " + st.message());
+    return status::ok();
   }
   if (rec.empty() || rec[0] != series_record_version)
     return corruption("series record " + std::to_string(ref) + ": unknown version");

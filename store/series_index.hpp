@@ -45,6 +45,9 @@ namespace vigil::store {
 /// Version byte in front of series records (encrypted stores wrap the whole
 /// record in an encrypted value, whose first byte is encrypted_record_version).
 inline constexpr std::uint8_t series_record_version = 1;
+/// [u8 2][the label bytes against the shard's dictionary] (store/label_dict.hpp;
+/// format 3 shards, rewritten so by `vigil compact`).
+inline constexpr std::uint8_t series_record_version_dict = 2;
 
 /// Cardinality limits of one shard (0: none). The node divides its global
 /// limits by the number of shards, as Mimir does per ingester.

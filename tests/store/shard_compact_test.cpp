@@ -8,6 +8,8 @@
 #include <iterator>
 #include <random>
 
+#include "store/lmdb.hpp"
+#include "store/schema.hpp"
 #include "tests/store/shard_test_util.hpp"
 
 using namespace vigil;
@@ -43,6 +45,20 @@ void scrape(shard_fixture& f, int n, int scrapes, int first = 0) {
 
 std::vector<series> everything(shard_fixture& f) { return f.select({re("__name__", ".+")}); }
 
+/// meta["format_version"] of the (closed) shard in `dir`.
+int format_of(const std::string& dir) {
+  auto e = lmdb::env::open_read_only(dir);
+  BOOST_REQUIRE(e.has_value());
+  auto t = lmdb::txn::begin(*e, true);
+  BOOST_REQUIRE(t.has_value());
+  auto meta = t->open_dbi("meta", 0u);
+  BOOST_REQUIRE(meta.has_value());
+  lmdb::bytes v;
+  BOOST_REQUIRE(t->get(*meta, lmdb::as_bytes(meta_format_key), &v).is_ok());
+  BOOST_REQUIRE_EQUAL(v.size(), 1u);
+  return v[0];
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(shard_compact)
@@ -60,6 +76,7 @@ BOOST_AUTO_TEST_CASE(every_sample_stays_and_the_file_shrinks) {
   BOOST_TEST(r->bytes_after * 2 < r->bytes_before, r->bytes_before << " -> " << r->bytes_after << " bytes");
   BOOST_TEST(r->bytes_after == fs::file_size(fs::path(f.opts.dir) / "data.mdb"));
   BOOST_TEST(!fs::exists(fs::path(f.opts.dir) / "compact.tmp"));
+  BOOST_TEST(format_of(f.opts.dir) == int{format_version_dict}); // series records against a dictionary
   f.reopen();
   BOOST_TEST(everything(f) == want);
   // Sealed series resume: new samples append after the packed ones; new
@@ -77,7 +94,8 @@ BOOST_AUTO_TEST_CASE(every_sample_stays_and_the_file_shrinks) {
     if (s.samples.size() == it->samples.size() + (late ? 0u : 1u)) ++resumed;
   }
   BOOST_TEST(resumed == want.size());
-  // Compacting a compacted shard changes nothing it holds.
+  // Compacting a compacted shard (records of both versions, an old
+  // dictionary) changes nothing it holds.
   f.close();
   auto again = compact_dense(f.opts);
   BOOST_REQUIRE(again.has_value());
@@ -95,6 +113,7 @@ BOOST_AUTO_TEST_CASE(an_encrypted_shard_stays_encrypted_and_readable) {
   f.close();
   auto r = compact_dense(f.opts);
   BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  BOOST_TEST(format_of(f.opts.dir) == int{format_version_encrypted}); // no dictionary: records stay encrypted
   f.reopen();
   BOOST_TEST(everything(f) == want);
   // The copy kept the key check: another key is refused.
