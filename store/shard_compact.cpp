@@ -93,6 +93,12 @@ status copy_in_key_order(const lmdb::env& src, const lmdb::env& dst, const value
     mdb_cursor_close(c);
     if (rc != MDB_NOTFOUND) return lmdb::to_status(rc, "main db");
   }
+  // One write txn carried across databases, committed every `batch`
+  // records: a small environment is copied in one txn (every txn after the
+  // first would leave the pages it replaced free in the copy).
+  std::optional<lmdb::txn> wt;
+  std::size_t in_txn = 0;
+  std::vector<std::uint8_t> buf;
   for (const auto& name : names) {
     MDB_dbi from = 0;
     unsigned flags = 0;
@@ -106,38 +112,38 @@ status copy_in_key_order(const lmdb::env& src, const lmdb::env& dst, const value
     MDB_val k, v;
     int got = mdb_cursor_get(in.get(), &k, &v, MDB_FIRST);
     std::string last_key;
-    std::vector<std::uint8_t> buf;
     bool first = true;
     do {
-      auto wt = lmdb::txn::begin(dst, false);
-      if (!wt) return std::move(wt).error();
+      if (!wt) {
+        auto t = lmdb::txn::begin(dst, false);
+        if (!t) return std::move(t).error();
+        wt.emplace(std::move(*t));
+        in_txn = 0;
+      }
       MDB_dbi to = 0;
       if (int rc = mdb_dbi_open(wt->get(), name.c_str(), MDB_CREATE | (flags & layout_flags), &to); rc != MDB_SUCCESS)
         return lmdb::to_status(rc, "create " + name);
-      MDB_cursor* out = nullptr;
-      if (int rc = mdb_cursor_open(wt->get(), to, &out); rc != MDB_SUCCESS) return lmdb::to_status(rc, name);
-      std::size_t n = 0;
-      for (; got == MDB_SUCCESS && n < batch; got = mdb_cursor_get(in.get(), &k, &v, MDB_NEXT), ++n) {
+      MDB_cursor* oc = nullptr;
+      if (int rc = mdb_cursor_open(wt->get(), to, &oc); rc != MDB_SUCCESS) return lmdb::to_status(rc, name);
+      std::unique_ptr<MDB_cursor, decltype(&mdb_cursor_close)> out(oc, &mdb_cursor_close);
+      for (; got == MDB_SUCCESS && in_txn < batch; got = mdb_cursor_get(in.get(), &k, &v, MDB_NEXT), ++in_txn) {
         const std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
         const bool same_key = dups && !first && key == last_key;
-        if (rewrite) {
-          if (auto st = rewrite(name, v, buf); !st) {
-            mdb_cursor_close(out);
-            return st;
-          }
-        }
-        if (int rc = mdb_cursor_put(out, &k, &v, same_key ? MDB_APPENDDUP : MDB_APPEND); rc != MDB_SUCCESS) {
-          mdb_cursor_close(out);
+        if (rewrite) VIGIL_TRY(rewrite(name, v, buf));
+        if (int rc = mdb_cursor_put(out.get(), &k, &v, same_key ? MDB_APPENDDUP : MDB_APPEND); rc != MDB_SUCCESS)
           return lmdb::to_status(rc, "copy " + name);
-        }
         if (dups) last_key.assign(key);
         first = false;
       }
-      mdb_cursor_close(out);
-      VIGIL_TRY(wt->commit());
+      out.reset(); // before the txn ends
+      if (in_txn >= batch) {
+        VIGIL_TRY(wt->commit());
+        wt.reset();
+      }
     } while (got == MDB_SUCCESS);
     if (got != MDB_NOTFOUND) return lmdb::to_status(got, "read " + name);
   }
+  if (wt) VIGIL_TRY(wt->commit());
   return status::ok();
 }
 

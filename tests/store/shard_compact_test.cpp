@@ -127,6 +127,19 @@ BOOST_AUTO_TEST_CASE(an_encrypted_shard_stays_encrypted_and_readable) {
   BOOST_TEST(bytes.find("node_cpu_seconds_total") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_small_shard_does_not_grow) {
+  shard_fixture f(fsync_policy::never);
+  scrape(f, 3, 2);
+  f.close();
+  auto r = compact_dense(f.opts);
+  BOOST_REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().to_string()));
+  // One txn for the whole copy: no page it replaced is left free.
+  BOOST_TEST(r->bytes_after <= r->bytes_before, r->bytes_before << " -> " << r->bytes_after << " bytes");
+  BOOST_TEST(format_of(f.opts.dir) == int{format_version}); // too few series for a dictionary
+  f.reopen();
+  BOOST_TEST(everything(f).size() == 3u + 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_shard_is_an_error_not_a_new_shard) {
   test::temp_dir dir;
   shard_options o;
