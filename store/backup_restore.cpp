@@ -6,6 +6,7 @@
 
 #include "store/backup.hpp"
 #include "store/backup_io.hpp"
+#include "store/dir_lock.hpp"
 
 namespace vigil::store::backup {
 
@@ -134,9 +135,13 @@ result<restore_result> restore(const restore_options& o) {
   if (!m) return std::move(m).error();
   VIGIL_TRY(check_target(o.data_dir, o.force));
   VIGIL_TRY(verify(*dir, *m, o.on_progress));
-  // Verified: from here on the data directory is written.
-  const std::string staging = o.data_dir + "/" + staging_name;
+  // Verified: from here on the data directory is written, never under a
+  // running node (which holds its lock).
   std::error_code ec;
+  fs::create_directories(o.data_dir, ec);
+  auto lock = dir_lock::take(o.data_dir, "a running vigil node");
+  if (!lock) return status{lock.error().code(), lock.error().message() + "; stop the node first"};
+  const std::string staging = o.data_dir + "/" + staging_name;
   fs::remove_all(staging, ec); // a crashed restore's leftovers (only reachable with --force)
   fs::create_directories(staging, ec);
   if (ec) return io_error("create directory " + staging + ": " + ec.message());

@@ -3,7 +3,8 @@ backups: `vigil backup` runs while a writer keeps pushing batches; the
 restored node holds every batch acknowledged before the backup started, each
 series is a gap-free prefix of what was written, and each shard (one LMDB
 snapshot) has one cut point. Later backups reuse unchanged environments, and
-a corrupt or non-empty target makes `vigil restore` fail without writing."""
+a corrupt or non-empty target (or a running node's, even with --force) makes
+`vigil restore` fail without writing."""
 import json
 import os
 import re
@@ -99,7 +100,7 @@ def flip_byte(path):
         f.write(bytes([b[0] ^ 0x5A]))
 
 
-def check_restore_failures(env, bdir, name, occupied):
+def check_restore_failures(env, bdir, name, occupied, live):
     # A corrupt file (in a copy of the backup, so the hard-linked originals stay intact).
     bad = os.path.join(env.dir, "bad-backups")
     shutil.copytree(os.path.join(bdir, name), os.path.join(bad, name))
@@ -115,6 +116,11 @@ def check_restore_failures(env, bdir, name, occupied):
     rc, out, err = vigil(env, "restore", "--from", bdir, "--data-dir", occupied)
     assert rc == 1 and "not empty" in err and "--force" in err, (rc, err)
     assert sorted(os.listdir(occupied)) == before
+    # --force into the data dir of a running node: refused (the node holds its lock).
+    before = sorted(os.listdir(live))
+    rc, out, err = vigil(env, "restore", "--from", bdir, "--data-dir", live, "--force")
+    assert rc == 1 and "a running vigil node is using" in err and "stop the node first" in err, (rc, err)
+    assert sorted(os.listdir(live)) == before
 
 
 def test(env):
@@ -180,7 +186,7 @@ def test(env):
     assert samples(again, "bk_load", at_s + 1) == samples(node, "bk_load", at_s + 1)
     assert samples(again, "bk_filler", now_ms / 1000) == filler
     again.stop()
-    check_restore_failures(env, bdir, fourth, again.data_dir)
+    check_restore_failures(env, bdir, fourth, again.data_dir, node.data_dir)
     node.stop()
 
 
