@@ -36,6 +36,14 @@ void check_same_series(const std::vector<series>& x, const std::vector<series>& 
   }
 }
 
+/// An hour of random series (tests/query/sharded_source.hpp, seed 11),
+/// written through the fixture's router.
+void write_random_hour(query_fixture& f) {
+  query::testing::sharded_source src(1);
+  query::testing::fill_random(src, 11, 60 * minute);
+  f.write(write_batch{src.all.all()});
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(query_safety, query_fixture)
@@ -242,9 +250,7 @@ BOOST_AUTO_TEST_CASE(cheap_instant_queries_read_in_process_shards_directly) {
 }
 
 BOOST_AUTO_TEST_CASE(direct_reads_answer_exactly_what_the_readers_answer) {
-  query::testing::sharded_source src(1);
-  query::testing::fill_random(src, 11, 60 * minute);
-  write(write_batch{src.all.all()});
+  write_random_hour(*this);
   for (bool pushdown : {false, true}) {
     query_settings s;
     s.eval.pushdown = pushdown;
@@ -269,9 +275,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_FIXTURE_TEST_SUITE(http_thread_queries, query_fixture)
 
 BOOST_AUTO_TEST_CASE(the_http_threads_answer_exactly_what_the_query_service_answers) {
-  query::testing::sharded_source src(1);
-  query::testing::fill_random(src, 11, 60 * minute);
-  write(write_batch{src.all.all()});
+  write_random_hour(*this);
   query_settings s;
   s.cache.max_bytes = 0;
   s.inline_reads = std::chrono::hours(1);
@@ -366,9 +370,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_FIXTURE_TEST_SUITE(query_pushdown, query_fixture)
 
 BOOST_AUTO_TEST_CASE(shard_evaluation_equals_central_evaluation_on_random_data) {
-  query::testing::sharded_source src(1);
-  query::testing::fill_random(src, 11, 60 * minute);
-  write(write_batch{src.all.all()});
+  write_random_hour(*this);
   query_settings plain, pushed;
   plain.eval.pushdown = false;
   plain.cache.max_bytes = pushed.cache.max_bytes = 0;
