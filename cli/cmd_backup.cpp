@@ -162,8 +162,12 @@ int cmd_compact(const compact_flags& f) {
     if (!key) return fail("compact", key.error().message());
     node.encryption = std::move(*key);
   }
+  if (::access(node.data_dir.c_str(), F_OK) != 0) return fail("compact", "no data directory at " + node.data_dir);
   auto lock = store::dir_lock::take(node.data_dir, "a running vigil node");
-  if (!lock) return fail("compact", lock.error().message() + "; stop the node first");
+  if (!lock) {
+    const bool busy = lock.error().code() == errc::unavailable;
+    return fail("compact", lock.error().message() + (busy ? "; stop the node first" : ""));
+  }
   std::uint64_t before = 0, after = 0;
   std::size_t shards = 0, sealed = 0;
   for (std::uint32_t id = 0; id < node.shard_count; ++id) {

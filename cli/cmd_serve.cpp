@@ -158,7 +158,7 @@ int cmd_serve(const serve_flags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto c = load(f);
   if (!c) return fail(c.error().message());
-  // One process per data directory (vigil compact takes the same lock).
+  // One process per data directory (vigil compact and restore take the same lock).
   std::error_code ec;
   std::filesystem::create_directories(c->node.data_dir, ec);
   auto lock = store::dir_lock::take(c->node.data_dir, "another vigil process");

@@ -140,7 +140,10 @@ result<restore_result> restore(const restore_options& o) {
   std::error_code ec;
   fs::create_directories(o.data_dir, ec);
   auto lock = dir_lock::take(o.data_dir, "a running vigil node");
-  if (!lock) return status{lock.error().code(), lock.error().message() + "; stop the node first"};
+  if (!lock) {
+    const bool busy = lock.error().code() == errc::unavailable;
+    return status{lock.error().code(), lock.error().message() + (busy ? "; stop the node first" : "")};
+  }
   const std::string staging = o.data_dir + "/" + staging_name;
   fs::remove_all(staging, ec); // a crashed restore's leftovers (only reachable with --force)
   fs::create_directories(staging, ec);

@@ -39,6 +39,12 @@ def compact(env, node):
 
 
 def test(env):
+    # No data directory: a clear error, nothing created.
+    missing = os.path.join(env.dir, "no-such-dir")
+    r = subprocess.run([env.args.vigil, "compact", "--data-dir", missing], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "no data directory at" in r.stderr, (r.returncode, r.stderr)
+    assert not os.path.exists(missing)
+
     node = env.node().start()
     base = (int(time.time()) - 3 * 3600) * 1000
     push(node, base, 0, SCRAPES)
