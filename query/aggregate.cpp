@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 
 #include "query/functions.hpp"
@@ -27,6 +29,55 @@ labels group_labels(const labels& l, const aggregate_expr& a, const std::vector<
   }
   return l.keep_only(grouping);
 }
+
+/// The groups of an aggregation, found without building a label set per
+/// input series: a series' group is identified by its kept pairs (`by`: the
+/// grouping names; `without`: all but those and the metric name), hashed
+/// and compared in place; group_labels() runs once per new group.
+class group_finder {
+public:
+  group_finder(const aggregate_expr& a, const std::vector<std::string>& grouping) : a_(a), grouping_(grouping) {}
+
+  /// The index of `l`'s group in `glabels`, appending a new group's labels
+  /// (then `*added` is true).
+  std::size_t find(const labels& l, std::vector<labels>& glabels, bool* added) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+    const std::hash<std::string_view> hs;
+    for (const auto& p : l.pairs())
+      if (kept(p.name)) h = (h ^ hs(p.name)) * 0x100000001b3ULL ^ hs(p.value) * 0xbf58476d1ce4e5b9ULL;
+    auto& bucket = index_[h];
+    for (std::size_t g : bucket)
+      if (same(l, glabels[g])) {
+        *added = false;
+        return g;
+      }
+    *added = true;
+    bucket.push_back(glabels.size());
+    glabels.push_back(group_labels(l, a_, grouping_));
+    return glabels.size() - 1;
+  }
+
+private:
+  bool kept(std::string_view name) const {
+    const bool listed = std::find(grouping_.begin(), grouping_.end(), name) != grouping_.end();
+    return a_.without ? !listed && name != metric_name_label : listed;
+  }
+  /// Whether `l`'s kept pairs are exactly `gl`'s pairs (both sorted).
+  bool same(const labels& l, const labels& gl) const {
+    const auto& want = gl.pairs();
+    std::size_t i = 0;
+    for (const auto& p : l.pairs()) {
+      if (!kept(p.name)) continue;
+      if (i == want.size() || want[i].name != p.name || want[i].value != p.value) return false;
+      ++i;
+    }
+    return i == want.size();
+  }
+
+  const aggregate_expr& a_;
+  const std::vector<std::string>& grouping_;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> index_;
+};
 
 // Go's strconv.FormatFloat(v, 'f', -1, 64).
 std::string format_fixed(double v) {
@@ -189,18 +240,17 @@ vector_value aggregate(const aggregate_expr& a, vector_value in, double param, c
     if (!a.without) grouping.push_back(label);
   }
   std::vector<group> groups;
-  std::unordered_map<std::uint64_t, std::vector<std::size_t>> index;
+  std::vector<labels> glabels;
+  group_finder finder(a, grouping);
   for (auto& s : in) {
     if (a.op == agg_op::count_values) s.lbls = s.lbls.with(label, format_fixed(s.v));
-    labels gl = group_labels(s.lbls, a, grouping);
-    auto& bucket = index[gl.hash()];
-    auto it = std::find_if(bucket.begin(), bucket.end(), [&](std::size_t i) { return groups[i].lbls == gl; });
-    if (it == bucket.end()) {
-      bucket.push_back(groups.size());
-      groups.push_back(new_group(a, std::move(gl), s));
+    bool added = false;
+    const std::size_t g = finder.find(s.lbls, glabels, &added);
+    if (added) {
+      groups.push_back(new_group(a, glabels[g], s));
       continue;
     }
-    add_sample(groups[*it], a, s, k);
+    add_sample(groups[g], a, s, k);
   }
   vector_value out;
   out.reserve(groups.size());
@@ -228,24 +278,14 @@ std::optional<step_matrix> aggregate_series(const aggregate_expr& a, const step_
   std::vector<labels> glabels;
   std::vector<gkey> order;
   std::vector<std::size_t> group_of(in.size());
-  std::unordered_map<std::uint64_t, std::vector<std::size_t>> index;
   std::size_t input_points = 0;
-  const std::vector<std::string>& grouping = a.grouping;
+  group_finder finder(a, a.grouping);
   for (std::size_t k = 0; k < in.size(); ++k) {
     const auto& s = in[k];
     input_points += s.points.size();
-    labels gl = group_labels(s.lbls, a, grouping);
-    auto& bucket = index[gl.hash()];
-    auto it = std::find_if(bucket.begin(), bucket.end(), [&](std::size_t i) { return glabels[i] == gl; });
-    std::size_t g = 0;
-    if (it == bucket.end()) {
-      g = glabels.size();
-      bucket.push_back(g);
-      glabels.push_back(std::move(gl));
-      order.push_back({steps, k});
-    } else {
-      g = *it;
-    }
+    bool added = false;
+    const std::size_t g = finder.find(s.lbls, glabels, &added);
+    if (added) order.push_back({steps, k});
     group_of[k] = g;
     if (s.points.empty()) continue;
     auto first = static_cast<std::size_t>((s.points.front().t - r.start) / r.interval);
