@@ -4,9 +4,11 @@
 #include <bit>
 #include <cassert>
 #include <climits>
+#include <cstring>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -66,68 +68,90 @@ result<labels> to_labels(std::span<const label_view> in, int i) {
   return labels::from_sorted(std::move(out));
 }
 
-/// The label sets of series this thread decoded recently, by a hash of their
-/// labels as they lie in the body: a sender repeats the same series in every
-/// request, so a known one shares the label set already built (a reference
-/// count; no strings copied, no validation, its hash() already computed)
-/// instead of building and hashing a new one. Only label lists that are
-/// exactly a label set's pairs (sorted by name, no empty value) are kept;
-/// a hit is confirmed by comparing every name and value.
+/// The label sets of series this thread decoded recently, keyed by the bytes
+/// of their Label fields as they lie in the body (tags and lengths included,
+/// when no other field lies between them). A sender repeats a series with the
+/// same bytes in every request, so a known one costs one hash and one memcmp
+/// of those bytes and shares the label set already built (a reference count;
+/// its hash() already computed) instead of parsing, validating, sorting and
+/// hashing its labels again: identical bytes decode to the identical label
+/// set, so a hit needs no validation. The bytes live in one arena; when it
+/// passes its budget or the table its entry limit (a churn of series), both
+/// are dropped and refilled from the next requests.
 class label_cache {
 public:
-  static std::uint64_t key(std::span<const label_view> in) noexcept {
-    std::uint64_t h = in.size();
-    const std::hash<std::string_view> hs;
-    for (const auto& l : in) h = (h ^ hs(l.name)) * 0x9e3779b97f4a7c15ULL ^ hs(l.value) * 0xbf58476d1ce4e5b9ULL;
-    return h | 1; // 0 marks an empty slot
+  static std::uint64_t key(std::string_view raw) noexcept {
+    // wyhash-style multiply-fold: not persisted, only spreads slots (hits are
+    // confirmed byte for byte).
+    auto load = [](const char* p) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      return w;
+    };
+    auto fold = [](std::uint64_t a, std::uint64_t b) {
+      const unsigned __int128 m = static_cast<unsigned __int128>(a) * b;
+      return static_cast<std::uint64_t>(m) ^ static_cast<std::uint64_t>(m >> 64);
+    };
+    constexpr std::uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL;
+    std::uint64_t h = k0 ^ raw.size();
+    const char* p = raw.data();
+    std::size_t n = raw.size();
+    for (; n >= 16; p += 16, n -= 16) h = fold(load(p) ^ k1, load(p + 8) ^ h);
+    if (n >= 8) {
+      h = fold(load(p) ^ k1, load(p + n - 8) ^ h);
+    } else if (n > 0) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = fold(w ^ k1, h ^ k0);
+    }
+    return fold(h ^ k1, raw.size() ^ k0) | 1; // 0 marks an empty slot
   }
-  const labels* find(std::uint64_t k, std::span<const label_view> in) const {
+  /// Hints the CPU to fetch the slot where key `k` starts (a batch looks up
+  /// all its series after computing their keys, so the misses overlap).
+  void prefetch(std::uint64_t k) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[(k >> 1) & mask_]);
+  }
+  const labels* find(std::uint64_t k, std::string_view raw) const {
     if (slots_.empty()) return nullptr;
     for (std::size_t i = (k >> 1) & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.key == 0) return nullptr;
-      if (s.key != k) continue;
-      const auto& ps = s.ls.pairs();
-      if (ps.size() != in.size()) return nullptr;
-      for (std::size_t j = 0; j < in.size(); ++j)
-        if (ps[j].name != in[j].name || ps[j].value != in[j].value) return nullptr;
-      return &s.ls;
+      if (s.key == k && s.len == raw.size() && std::memcmp(arena_.data() + s.off, raw.data(), raw.size()) == 0)
+        return &s.ls;
     }
   }
-  void put(std::uint64_t k, std::span<const label_view> in, const labels& ls) {
-    const auto& ps = ls.pairs();
-    if (ps.size() != in.size()) return; // reordered or had empty values: not this body's list
-    for (std::size_t j = 0; j < in.size(); ++j)
-      if (ps[j].name != in[j].name || ps[j].value != in[j].value) return;
-    if ((used_ + 1) * 2 > slots_.size()) {
-      if (slots_.size() >= 2 * max_entries) { // a churn of series: start over
-        slots_.assign(slots_.size(), slot{});
+  void put(std::uint64_t k, std::string_view raw, const labels& ls) {
+    if (raw.size() > max_arena_bytes / 64) return;
+    if ((used_ + 1) * 2 > slots_.size() || arena_.size() + raw.size() > max_arena_bytes) {
+      if (slots_.size() >= 2 * max_entries || arena_.size() + raw.size() > max_arena_bytes) {
+        slots_.assign(slots_.size(), slot{}); // a churn of series: start over
         used_ = 0;
+        arena_.clear();
       } else {
         grow();
       }
     }
     (void)ls.hash(); // computed once, kept with the shared set
-    place(k, ls);
+    const auto off = static_cast<std::uint32_t>(arena_.size());
+    arena_.append(raw);
+    place(slot{k, off, static_cast<std::uint32_t>(raw.size()), ls});
   }
 
 private:
-  /// Open addressing, linear probing: a lookup touches one slot (key and
-  /// the set's pointer side by side) instead of a bucket and a node.
+  /// Open addressing, linear probing: a lookup touches one slot and the
+  /// arena's bytes.
   struct slot {
     std::uint64_t key = 0;
+    std::uint32_t off = 0, len = 0; ///< the label bytes in arena_
     labels ls;
   };
   static constexpr std::size_t max_entries = std::size_t{1} << 19;
-  void place(std::uint64_t k, const labels& ls) {
-    for (std::size_t i = (k >> 1) & mask_;; i = (i + 1) & mask_) {
+  static constexpr std::size_t max_arena_bytes = std::size_t{64} << 20;
+  void place(slot&& in) {
+    for (std::size_t i = (in.key >> 1) & mask_;; i = (i + 1) & mask_) {
       slot& s = slots_[i];
-      if (s.key == k) {
-        s.ls = ls;
-        return;
-      }
       if (s.key == 0) {
-        s = slot{k, ls};
+        s = std::move(in);
         ++used_;
         return;
       }
@@ -138,22 +162,13 @@ private:
     mask_ = slots_.size() - 1;
     used_ = 0;
     for (slot& s : old)
-      if (s.key != 0) place(s.key, s.ls);
+      if (s.key != 0) place(std::move(s));
   }
   std::vector<slot> slots_;
   std::size_t mask_ = 0;
   std::size_t used_ = 0;
+  std::string arena_;
 };
-
-/// to_labels() through this thread's label_cache.
-result<labels> cached_labels(std::span<const label_view> in, int i) {
-  thread_local label_cache cache;
-  const std::uint64_t k = label_cache::key(in);
-  if (const labels* hit = cache.find(k, in)) return *hit;
-  auto ls = to_labels(in, i);
-  if (ls) cache.put(k, in, *ls);
-  return ls;
-}
 
 /// Stable-sorts samples by time when the sender did not send them in order.
 void sort_samples(std::vector<sample>& out) {
@@ -183,6 +198,7 @@ public:
   wire_reader(const char* p, const char* end) : p_(reinterpret_cast<const std::uint8_t*>(p)),
                                                  end_(reinterpret_cast<const std::uint8_t*>(end)) {}
   bool done() const { return p_ == end_; }
+  const char* pos() const { return reinterpret_cast<const char*>(p_); }
 
   bool read_varint(std::uint64_t* v) {
     std::uint64_t out = 0;
@@ -313,17 +329,34 @@ bool parse_exemplar(std::string_view body) {
   return true;
 }
 
-/// One TimeSeries: its label views (into `labels_out`) and samples.
-bool parse_series(std::string_view body, std::vector<label_view>& labels_out, std::vector<sample>& samples) {
+/// One TimeSeries' fields: its Label bodies (parsed later, only when the
+/// label cache does not know their bytes) and the bytes of its Label fields.
+struct series_fields {
+  std::vector<std::string_view> labels;
+  /// The Label fields, tags included, when nothing else lies between them
+  /// (as every sender writes them); empty otherwise (not cached).
+  std::string_view label_bytes;
+};
+
+/// One TimeSeries: its label fields (into `out`) and samples.
+bool parse_series(std::string_view body, series_fields& out, std::vector<sample>& samples) {
   wire_reader r(body.data(), body.data() + body.size());
-  labels_out.clear();
+  out.labels.clear();
+  const char* first = nullptr; // the first Label field's tag
+  const char* last = nullptr;  // the end of the latest Label field
+  bool contiguous = true;
   while (!r.done()) {
+    const char* field = r.pos();
     std::uint32_t f = 0;
     unsigned t = 0;
     if (!r.read_tag(&f, &t)) return false;
     std::string_view b;
     if (f == 1 && t == length) {
-      if (!r.read_bytes(&b) || !parse_label(b, &labels_out.emplace_back())) return false;
+      if (!r.read_bytes(&b)) return false;
+      out.labels.push_back(b);
+      if (!first) first = field;
+      else if (field != last) contiguous = false;
+      last = r.pos();
     } else if (f == 2 && t == length) {
       if (!r.read_bytes(&b) || !parse_sample(b, &samples.emplace_back())) return false;
     } else if (f == 3 && t == length) { // exemplar: ignored, but must be well-formed
@@ -332,6 +365,8 @@ bool parse_series(std::string_view body, std::vector<label_view>& labels_out, st
       return false;
     }
   }
+  out.label_bytes = first && contiguous ? std::string_view(first, static_cast<std::size_t>(last - first))
+                                        : std::string_view();
   return true;
 }
 
@@ -418,22 +453,69 @@ result<write_batch> to_batch(std::string_view raw, std::vector<metric_metadata>*
     if (!is_valid_metric_name(md[i].name))
       invalid = invalid_argument("metadata[" + std::to_string(i) + "]: invalid metric family name " +
                                  quoted(md[i].name));
-  // Pass 2: series, decoded straight into the batch.
   write_batch out;
-  out.items.reserve(series_bodies.size());
-  thread_local std::vector<label_view> views;
+  // Pass 2: each series' samples and the bytes of its labels, and the label
+  // cache's slot of those fetched ahead (the lookups of pass 3 then mostly
+  // hit the CPU's cache instead of waiting on memory one series at a time).
+  struct pending {
+    std::string_view label_bytes; ///< empty: not cacheable
+    std::uint64_t key = 0;
+  };
+  thread_local std::vector<pending> keys;
+  thread_local series_fields fields;
+  thread_local label_cache cache;
+  keys.clear();
+  out.items.resize(series_bodies.size());
   for (std::size_t i = 0; i < series_bodies.size(); ++i) {
-    auto& item = out.items.emplace_back();
-    if (!parse_series(series_bodies[i], views, item.samples)) return malformed();
-    result<labels> ls = invalid ? result<labels>(*invalid) : cached_labels(views, static_cast<int>(i));
-    if (!ls && !invalid) invalid = std::move(ls).error();
-    if (invalid || item.samples.empty()) {
-      out.items.pop_back();
-      continue;
+    if (!parse_series(series_bodies[i], fields, out.items[i].samples)) return malformed();
+    pending p{fields.label_bytes, 0};
+    if (!p.label_bytes.empty()) {
+      p.key = label_cache::key(p.label_bytes);
+      cache.prefetch(p.key);
     }
-    item.lbls = std::move(*ls);
-    sort_samples(item.samples);
+    keys.push_back(p);
   }
+  // Pass 3: label sets, from the cache or parsed, validated and built.
+  thread_local std::vector<label_view> views;
+  constexpr std::size_t ahead = 8; // label sets fetched ahead of their copy
+  auto lookup = [&](std::size_t i) -> const labels* {
+    return keys[i].key != 0 ? cache.find(keys[i].key, keys[i].label_bytes) : nullptr;
+  };
+  for (std::size_t i = 0; i < ahead && i < keys.size(); ++i)
+    if (const labels* hit = lookup(i)) hit->prefetch();
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < series_bodies.size(); ++i) {
+    if (i + ahead < keys.size())
+      if (const labels* next = lookup(i + ahead)) next->prefetch();
+    series& item = out.items[i];
+    if (const labels* hit = lookup(i)) {
+      if (!invalid) item.lbls = *hit;
+    } else {
+      // Not known: the labels are parsed (a malformed one fails the body even
+      // after a validation error) and, while the body is valid, validated.
+      {
+        std::vector<sample> ignored;
+        if (!parse_series(series_bodies[i], fields, ignored)) return malformed();
+      }
+      views.clear();
+      for (std::string_view b : fields.labels)
+        if (!parse_label(b, &views.emplace_back())) return malformed();
+      if (!invalid) {
+        auto ls = to_labels(views, static_cast<int>(i));
+        if (!ls) {
+          invalid = std::move(ls).error();
+        } else {
+          if (keys[i].key != 0) cache.put(keys[i].key, keys[i].label_bytes, *ls);
+          item.lbls = std::move(*ls);
+        }
+      }
+    }
+    if (invalid || item.samples.empty()) continue;
+    sort_samples(item.samples);
+    if (kept != i) out.items[kept] = std::move(item);
+    ++kept;
+  }
+  out.items.resize(kept);
   if (invalid) return std::move(*invalid);
   if (metadata) std::move(md.begin(), md.end(), std::back_inserter(*metadata));
   return out;
