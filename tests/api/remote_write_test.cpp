@@ -231,6 +231,31 @@ BOOST_AUTO_TEST_CASE(repeated_series_share_their_label_sets_and_new_ones_are_sti
              "timeseries[0].labels[1]: value of label \"job\" is not valid UTF-8");
 }
 
+BOOST_AUTO_TEST_CASE(label_fields_split_by_a_sample_or_repeated_in_one_request_decode_the_same) {
+  // The label cache keys a series by the bytes of its Label fields when they
+  // lie together; a list split by another field is built every time, and a
+  // series repeated within one request shares one set.
+  const std::string name = field(1, label_pb("__name__", "m")), job = field(1, label_pb("job", "a"));
+  const std::string split = name + field(2, sample_pb(1, 1)) + job;
+  for (int round = 0; round < 2; ++round) {
+    auto r = decode_remote_write(compress(field(1, split)));
+    BOOST_REQUIRE(r.has_value());
+    BOOST_REQUIRE(r->items.size() == 1u);
+    BOOST_TEST(r->items[0].lbls == (labels{{"__name__", "m"}, {"job", "a"}}));
+  }
+  // the same two label fields together, twice in one request, then with a
+  // third label: three series, the first two equal, the third its own
+  const std::string together = field(1, name + job + field(2, sample_pb(2, 2)));
+  const std::string more = field(1, name + job + field(1, label_pb("x", "y")) + field(2, sample_pb(3, 3)));
+  auto r = decode_remote_write(compress(together + together + more));
+  BOOST_REQUIRE(r.has_value());
+  BOOST_REQUIRE(r->items.size() == 3u);
+  BOOST_TEST(&r->items[0].lbls.pairs() == &r->items[1].lbls.pairs());
+  BOOST_TEST(r->items[2].lbls == (labels{{"__name__", "m"}, {"job", "a"}, {"x", "y"}}));
+  // known label bytes still fail a body that is malformed later on
+  BOOST_TEST(decode_error(together + field(1, std::string("\x0a\x05") + "ab")) == "protobuf: body is not a valid remote-write WriteRequest");
+}
+
 BOOST_AUTO_TEST_CASE(survives_random_and_mutated_input) {
   std::mt19937_64 rng(7);
   auto valid = encode_remote_write(random_batch(rng));
