@@ -30,6 +30,35 @@ public:
     }
   }
 
+  /// Hints the CPU to fetch the slot where `hash` starts its probe.
+  void prefetch_slot(std::uint64_t hash) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask_]);
+  }
+  /// Hints the CPU to fetch the first value stored under `hash` (reading
+  /// only the slots, which prefetch_slot() should have brought in).
+  void prefetch_value(std::uint64_t hash) const noexcept {
+    if (slots_.empty()) return;
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (!s.value && !s.deleted) return;
+      if (s.value && s.hash == hash) {
+        __builtin_prefetch(s.value.get());
+        __builtin_prefetch(reinterpret_cast<const char*>(s.value.get()) + 64);
+        return;
+      }
+    }
+  }
+  /// The first value stored under `hash`, without telling equal hashes apart
+  /// (for prefetching what is probably the one looked up next).
+  T* first_with_hash(std::uint64_t hash) const noexcept {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const slot& s = slots_[i];
+      if (!s.value && !s.deleted) return nullptr;
+      if (s.value && s.hash == hash) return s.value.get();
+    }
+  }
+
   /// Stores `v` under `hash` (even when an equal hash is present).
   T* insert(std::uint64_t hash, std::unique_ptr<T> v) {
     if ((used_ + 1) * 2 > slots_.size()) rehash(size_ + 1 > slots_.size() / 4 ? slots_.size() * 2 : slots_.size());
