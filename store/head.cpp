@@ -348,19 +348,22 @@ status head::merge_into_open(lmdb::txn& t, memseries& s, const sample* first, co
 
 result<append_stats> head::append(lmdb::txn& t, series_index& index, const write_batch& batch) {
   append_stats stats;
-  // The series of a batch are scattered over memory: each one's table slot,
-  // then the series, then the end of its open chunk are fetched a few series
-  // ahead of its turn, so that the misses overlap instead of stalling the
-  // appends one after another.
+  // The series of a batch are scattered over memory: each one's label set
+  // (its hash), table slot, the series itself and the end of its open chunk
+  // are fetched a few series ahead of its turn, so that the misses overlap
+  // instead of stalling the appends one after another (a batch decoded on
+  // another thread is in none of this core's caches).
   const auto& items = batch.items;
-  constexpr std::size_t slot_ahead = 16, series_ahead = 8, chunk_ahead = 4;
+  constexpr std::size_t labels_ahead = 40, slot_ahead = 28, series_ahead = 16, chunk_ahead = 6;
   auto warm = [&](std::size_t i) {
+    if (i + labels_ahead < items.size()) items[i + labels_ahead].lbls.prefetch();
     if (i + slot_ahead < items.size()) series_.prefetch_slot(items[i + slot_ahead].lbls.hash());
     if (i + series_ahead < items.size()) series_.prefetch_value(items[i + series_ahead].lbls.hash());
     if (i + chunk_ahead < items.size())
       if (const memseries* s = series_.first_with_hash(items[i + chunk_ahead].lbls.hash()); s && !s->chunk.empty())
         __builtin_prefetch(&s->chunk.back(), 1);
   };
+  for (std::size_t i = 0; i < labels_ahead && i < items.size(); ++i) items[i].lbls.prefetch();
   for (std::size_t i = 0; i < slot_ahead && i < items.size(); ++i) series_.prefetch_slot(items[i].lbls.hash());
   for (std::size_t i = 0; i < series_ahead && i < items.size(); ++i) series_.prefetch_value(items[i].lbls.hash());
   for (std::size_t i = 0; i < items.size(); ++i) {
