@@ -26,13 +26,54 @@ void unflushed_samples::end_commit() {
   published_.notify_all();
 }
 
+std::vector<unflushed_samples::entry>& unflushed_samples::map::operator[](series_ref ref) {
+  if ((used_ + 1) * 2 > slots_.size()) grow();
+  for (std::size_t i = index(ref);; i = (i + 1) & mask_) {
+    slot& s = slots_[i];
+    if (s.key == ref + 1) return s.v;
+    if (s.key == 0) {
+      s.key = ref + 1;
+      ++used_;
+      return s.v;
+    }
+  }
+}
+
+const std::vector<unflushed_samples::entry>* unflushed_samples::map::find(series_ref ref) const noexcept {
+  if (slots_.empty()) return nullptr;
+  for (std::size_t i = index(ref);; i = (i + 1) & mask_) {
+    const slot& s = slots_[i];
+    if (s.key == ref + 1) return &s.v;
+    if (s.key == 0) return nullptr;
+  }
+}
+
+void unflushed_samples::map::grow() {
+  std::vector<slot> old = std::exchange(slots_, std::vector<slot>(slots_.empty() ? 1024 : slots_.size() * 2));
+  mask_ = slots_.size() - 1;
+  for (slot& o : old) {
+    if (o.key == 0) continue;
+    for (std::size_t i = index(o.key - 1);; i = (i + 1) & mask_)
+      if (slots_[i].key == 0) {
+        slots_[i] = std::move(o);
+        break;
+      }
+  }
+}
+
 void unflushed_samples::publish(std::uint64_t txn, std::span<const logged_sample> samples) {
   {
     std::lock_guard<std::mutex> l(mu_);
     map& m = maps_[gen_ & 1];
     std::vector<entry>* cur = nullptr;
     series_ref cur_ref = 0;
-    for (const logged_sample& x : samples) {
+    // A batch's series are scattered in memory: their slots are fetched a
+    // few samples ahead so that the misses overlap.
+    constexpr std::size_t ahead = 16;
+    for (std::size_t i = 0; i < ahead && i < samples.size(); ++i) m.prefetch(samples[i].ref);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (i + ahead < samples.size()) m.prefetch(samples[i + ahead].ref);
+      const logged_sample& x = samples[i];
       if (cur == nullptr || x.ref != cur_ref) {
         cur = &m[x.ref];
         cur_ref = x.ref;
@@ -125,9 +166,9 @@ void unflushed_samples::samples(series_ref ref, timestamp_ms lo, timestamp_ms hi
     // one's samples precede the newer one's.
     for (std::uint64_t g : {gen_ + 1, gen_}) {
       const map& m = maps_[g & 1];
-      const auto it = m.find(ref);
-      if (it == m.end()) continue;
-      const auto& v = it->second;
+      const auto* found = m.find(ref);
+      if (!found) continue;
+      const auto& v = *found;
       for (auto x = first_at_or_after(v.begin(), v.end(), lo); x != v.end() && x->t <= hi; ++x)
         if (x->txn <= snapshot) out.push_back({x->t, x->v});
     }
@@ -151,9 +192,9 @@ bool unflushed_samples::has_samples(series_ref ref, timestamp_ms lo, timestamp_m
   if (total_.load(std::memory_order_relaxed) == 0) return false;
   std::lock_guard<std::mutex> l(mu_);
   for (const map& m : maps_) {
-    const auto it = m.find(ref);
-    if (it == m.end()) continue;
-    const auto& v = it->second;
+    const auto* found = m.find(ref);
+    if (!found) continue;
+    const auto& v = *found;
     for (auto x = first_at_or_after(v.begin(), v.end(), lo); x != v.end() && x->t <= hi; ++x)
       if (x->txn <= snapshot) return true;
   }

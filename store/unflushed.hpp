@@ -25,7 +25,7 @@
 #include <cstdint>
 #include <mutex>
 #include <span>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/sample.hpp"
@@ -85,7 +85,37 @@ private:
     double v;
     std::uint64_t txn;
   };
-  using map = std::unordered_map<series_ref, std::vector<entry>>;
+  /// ref -> its samples, ascending. Open addressing with linear probing,
+  /// kept at most half full: a lookup touches one slot, where
+  /// std::unordered_map chases a bucket and then a node, and the slot of a
+  /// ref can be fetched ahead (publish() walks a batch of refs).
+  class map {
+  public:
+    std::vector<entry>& operator[](series_ref ref);
+    const std::vector<entry>* find(series_ref ref) const noexcept;
+    /// Hints the CPU to fetch the slot where `ref` starts its probe.
+    void prefetch(series_ref ref) const noexcept {
+      if (!slots_.empty()) __builtin_prefetch(&slots_[index(ref)]);
+    }
+    void swap(map& o) noexcept {
+      slots_.swap(o.slots_);
+      std::swap(mask_, o.mask_);
+      std::swap(used_, o.used_);
+    }
+
+  private:
+    struct slot {
+      series_ref key = 0; ///< ref + 1 (0: empty)
+      std::vector<entry> v;
+    };
+    std::size_t index(series_ref ref) const noexcept {
+      return static_cast<std::size_t>((ref * 0x9e3779b97f4a7c15ULL) >> 20) & mask_;
+    }
+    void grow();
+    std::vector<slot> slots_;
+    std::size_t mask_ = 0;
+    std::size_t used_ = 0;
+  };
   mutable std::mutex mu_;
   mutable std::condition_variable published_;
   std::uint64_t announced_ = 0; ///< txn announced and not yet published (0: none)
