@@ -3,8 +3,11 @@
 // order to open chunks, which are not rewritten in that transaction.
 //
 // Record value (before encryption, FORMAT.md §6):
-//   [u8 version 1] { [uvarint ref] [uvarint n >= 1] [varint t0]
+//   [u8 version 2] { [varint ref - previous group's ref] [uvarint n >= 1]
+//                    [varint t0 - previous group's t0]
 //                    (n - 1) x [uvarint t_i - t_{i-1}]  n x [f64 LE value] }*
+// (the first group's "previous" ref and t0 are 0). Version 1, read still:
+// the ref and t0 absolute ([uvarint ref] and [varint t0]).
 // Times within a group ascend strictly (in-order appends). Keys: [u64 BE seq].
 // Pure functions; thread-safe.
 #pragma once
@@ -20,7 +23,7 @@
 
 namespace vigil::store {
 
-inline constexpr std::uint8_t wal_record_version = 1;
+inline constexpr std::uint8_t wal_record_version = 2;
 
 /// A sample of one series as the head logs and publishes it.
 struct logged_sample {

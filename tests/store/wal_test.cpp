@@ -14,6 +14,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "store/unflushed.hpp"
+#include "store/varint.hpp"
 #include "tests/store/test_print.hpp"
 
 using namespace vigil;
@@ -92,9 +93,56 @@ BOOST_AUTO_TEST_CASE(damaged_records_are_corruption_never_a_read_past_the_end) {
     decode(bad, &st);
     BOOST_TEST((st.is_ok() || st.code() == errc::corruption));
   }
-  rec[0] = 2;
+  rec[0] = 3;
   decode(rec, &st);
   BOOST_TEST(st.code() == errc::corruption);
+}
+
+BOOST_AUTO_TEST_CASE(a_scrape_costs_a_value_and_about_three_bytes_a_sample) {
+  // One sample per series, neighbouring refs, times within a scrape's jitter:
+  // refs and first times are relative to the previous group's (version 2).
+  std::vector<logged_sample> in;
+  for (int i = 0; i < 2000; ++i)
+    in.push_back({static_cast<series_ref>(100'000 + 3 * i), 1'790'000'000'000 + (i * 7) % 20, i * 0.25});
+  std::vector<std::uint8_t> rec;
+  encode_wal_record(in, rec);
+  BOOST_TEST(rec[0] == 2);
+  BOOST_TEST(rec.size() <= 1 + 16 + in.size() * 11); // 8 value bytes + ref, n, t0 in ~3
+  status st;
+  const auto got = decode(rec, &st);
+  BOOST_REQUIRE(st.is_ok());
+  BOOST_REQUIRE_EQUAL(got.size(), in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    BOOST_TEST(got[i].first == in[i].ref);
+    BOOST_TEST(got[i].second.at(0).t == in[i].t);
+    BOOST_TEST(got[i].second.at(0).v == in[i].v);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(version_1_records_with_absolute_refs_and_times_are_still_read) {
+  // What builds before version 2 logged (a data dir replayed after an upgrade).
+  std::vector<std::uint8_t> rec{1};
+  auto group = [&](series_ref ref, std::vector<std::pair<timestamp_ms, double>> xs) {
+    append_uvarint(rec, ref);
+    append_uvarint(rec, xs.size());
+    append_varint(rec, xs[0].first);
+    for (std::size_t k = 1; k < xs.size(); ++k)
+      append_uvarint(rec, static_cast<std::uint64_t>(xs[k].first - xs[k - 1].first));
+    for (const auto& x : xs) {
+      const auto bits = std::bit_cast<std::uint64_t>(x.second);
+      for (int b = 0; b < 8; ++b) rec.push_back(static_cast<std::uint8_t>(bits >> (8 * b)));
+    }
+  };
+  group(42, {{1'790'000'000'000, 1.5}, {1'790'000'015'000, 2.5}});
+  group(7, {{-3, -1.0}});
+  status st;
+  const auto got = decode(rec, &st);
+  BOOST_REQUIRE(st.is_ok());
+  BOOST_REQUIRE_EQUAL(got.size(), 2u);
+  BOOST_TEST(got[0].first == 42u);
+  BOOST_TEST((got[0].second == std::vector<sample>{{1'790'000'000'000, 1.5}, {1'790'000'015'000, 2.5}}));
+  BOOST_TEST(got[1].first == 7u);
+  BOOST_TEST((got[1].second == std::vector<sample>{{-3, -1.0}}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
