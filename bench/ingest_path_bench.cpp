@@ -10,8 +10,6 @@
 // plumbing: HTTP, thread hand-offs, actor messages, fsync.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +17,7 @@
 #include "api/remote_write.hpp"
 #include "bench/ingest_gen.hpp"
 #include "store/shard.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace vigil;
 
@@ -26,18 +25,6 @@ namespace {
 
 constexpr std::uint32_t shard_count = 8;
 constexpr int warm_steps = 2; // the first creates every series
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "vigil-bench-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 /// `steps` scrapes of the default fleet, one request per host batch.
 std::vector<bench::ingest_request> make_requests(int steps) {
@@ -88,11 +75,11 @@ void decode_split(benchmark::State& state) {
 }
 
 void decode_split_append(benchmark::State& state) {
-  temp_dir dir;
+  test::temp_dir dir;
   std::vector<std::unique_ptr<store::shard>> shards;
   for (std::uint32_t i = 0; i < shard_count; ++i) {
     store::shard_options o;
-    o.dir = dir.path + "/shard-" + std::to_string(i);
+    o.dir = dir.str() + "/shard-" + std::to_string(i);
     o.map_size = std::uint64_t{4} << 30;
     o.sync = store::fsync_policy::never;
     auto sh = store::shard::open(o);
