@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -94,20 +93,9 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
             ? s.checkpoint_samples
             : std::max<std::uint64_t>({std::uint64_t{1} << 12, 8 * series, std::min<std::uint64_t>(64 * series, 1u << 17)});
     status st = s.prepare_write(*s.group);
-    // A sweep's rotation of the readers' copy that pinned readers held off
-    // is tried again with every group; after 5 s of refusals a full
-    // checkpoint (whose rotation needs fewer readers gone) takes its place.
-    if (st.is_ok() && s.rotation_owed) {
-      if (s.unflushed.rotate_after_sweep(s.owed_sweep_txn)) {
-        s.rotation_owed = false;
-      } else if (std::chrono::steady_clock::now() - s.owed_since > std::chrono::seconds(5)) {
-        if (auto n = s.hd.checkpoint(*s.group); !n) st = std::move(n).error();
-        else s.rotation_owed = false; // after_commit rotates (checkpointed)
-      }
-    }
     // The checkpoint is a sweep: each group writes a slice of the open
     // chunks (a 64th of them, at least 256) so that no commit stalls on all.
-    if (st.is_ok() && !s.hd.checkpointed() && (s.hd.sweeping() || s.logged_since_checkpoint >= every)) {
+    if (st.is_ok() && (s.hd.sweeping() || s.logged_since_checkpoint >= every)) {
       const std::size_t slice = std::max<std::size_t>(256, (s.hd.sweeping() ? s.hd.sweep_left() : s.hd.dirty()) / 64 + 1);
       if (!s.hd.sweeping()) s.sweep_txn = mdb_txn_id(s.group->get()); // samples of earlier txns: in the sweep's records
       if (auto n = s.hd.checkpoint_step(*s.group, s.sweep_slice ? s.sweep_slice : slice); !n) st = std::move(n).error();

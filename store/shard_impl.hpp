@@ -2,8 +2,6 @@
 // Private to store/: nothing outside includes it.
 #pragma once
 
-#include <chrono>
-
 #include <atomic>
 #include <limits>
 #include <cstdint>
@@ -97,9 +95,6 @@ struct shard::impl {
   std::uint64_t checkpoint_samples = 0; ///< option (0: auto)
   std::size_t sweep_slice = 0;          ///< option checkpoint_slice_series (0: auto)
   std::uint64_t sweep_txn = 0;          ///< LMDB id of the txn that began the sweep under way
-  bool rotation_owed = false;           ///< a finished sweep's rotation was refused (readers pinned)
-  std::uint64_t owed_sweep_txn = 0;     ///< that sweep's sweep_txn
-  std::chrono::steady_clock::time_point owed_since; ///< the first refusal
   std::uint64_t logged_since_checkpoint = 0;
   std::uint64_t checkpoints = 0;
   rollup_config rollups;
@@ -147,15 +142,8 @@ struct shard::impl {
     if (hd.checkpointed() || hd.swept()) {
       // A sweep's records hold what was logged before it began; a full
       // checkpoint's, everything before it (store/unflushed.hpp).
-      if (!hd.swept()) {
-        unflushed.rotate();
-      } else if (unflushed.rotate_after_sweep(sweep_txn)) {
-        rotation_owed = false; // (one owed by an earlier sweep is covered: this one's records hold more)
-      } else { // readers pinned: retried by the next write groups
-        if (!rotation_owed) owed_since = std::chrono::steady_clock::now();
-        rotation_owed = true;
-        owed_sweep_txn = sweep_txn;
-      }
+      if (hd.swept()) unflushed.rotate_after_sweep(sweep_txn);
+      else unflushed.rotate();
       logged_since_checkpoint = 0;
       ++checkpoints;
     }

@@ -122,10 +122,7 @@ std::size_t unflushed_samples::map::drop_before(std::uint64_t txn) {
     if (s.key == 0 || s.v.empty() || s.v.front().txn >= txn) continue;
     auto keep = std::find_if(s.v.begin(), s.v.end(), [txn](const entry& e) { return e.txn >= txn; });
     n += static_cast<std::size_t>(keep - s.v.begin());
-    // The memory goes too (the generation stays until the next rotation):
-    // most series keep nothing, a few the samples since the sweep began.
-    if (keep == s.v.end()) std::vector<entry>().swap(s.v);
-    else std::vector<entry>(keep, s.v.end()).swap(s.v);
+    s.v.erase(s.v.begin(), keep);
   }
   return n;
 }
