@@ -97,7 +97,6 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
     // chunks (a 64th of them, at least 256) so that no commit stalls on all.
     if (st.is_ok() && (s.hd.sweeping() || s.logged_since_checkpoint >= every)) {
       const std::size_t slice = std::max<std::size_t>(256, (s.hd.sweeping() ? s.hd.sweep_left() : s.hd.dirty()) / 64 + 1);
-      if (!s.hd.sweeping()) s.sweep_txn = mdb_txn_id(s.group->get()); // samples of earlier txns: in the sweep's records
       if (auto n = s.hd.checkpoint_step(*s.group, s.sweep_slice ? s.sweep_slice : slice); !n) st = std::move(n).error();
     }
     if (!st) {

@@ -94,7 +94,6 @@ struct shard::impl {
   unflushed_samples unflushed;
   std::uint64_t checkpoint_samples = 0; ///< option (0: auto)
   std::size_t sweep_slice = 0;          ///< option checkpoint_slice_series (0: auto)
-  std::uint64_t sweep_txn = 0;          ///< LMDB id of the txn that began the sweep under way
   std::uint64_t logged_since_checkpoint = 0;
   std::uint64_t checkpoints = 0;
   rollup_config rollups;
@@ -142,7 +141,7 @@ struct shard::impl {
     if (hd.checkpointed() || hd.swept()) {
       // A sweep's records hold what was logged before it began; a full
       // checkpoint's, everything before it (store/unflushed.hpp).
-      if (hd.swept()) unflushed.rotate_after_sweep(sweep_txn);
+      if (hd.swept()) unflushed.rotate_after_sweep();
       else unflushed.rotate();
       logged_since_checkpoint = 0;
       ++checkpoints;

@@ -116,18 +116,7 @@ bool unflushed_samples::rotate() {
   return true; // `dropped` is freed outside the lock
 }
 
-std::size_t unflushed_samples::map::drop_before(std::uint64_t txn) {
-  std::size_t n = 0;
-  for (slot& s : slots_) {
-    if (s.key == 0 || s.v.empty() || s.v.front().txn >= txn) continue;
-    auto keep = std::find_if(s.v.begin(), s.v.end(), [txn](const entry& e) { return e.txn >= txn; });
-    n += static_cast<std::size_t>(keep - s.v.begin());
-    s.v.erase(s.v.begin(), keep);
-  }
-  return n;
-}
-
-bool unflushed_samples::rotate_after_sweep(std::uint64_t sweep_txn) {
+bool unflushed_samples::rotate_after_sweep() {
   map dropped;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -135,8 +124,6 @@ bool unflushed_samples::rotate_after_sweep(std::uint64_t sweep_txn) {
     const std::size_t next = (gen_ + 1) & 1;
     dropped.swap(maps_[next]);
     counts_[next] = 0;
-    const std::size_t closed = gen_ & 1;
-    counts_[closed] -= maps_[closed].drop_before(sweep_txn);
     ++gen_;
     keep_previous_ = true;
     total_.store(counts_[0] + counts_[1], std::memory_order_relaxed);

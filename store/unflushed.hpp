@@ -64,11 +64,8 @@ public:
   /// of the generation before the current one. Advances (dropping the
   /// samples two generations old) only when no reader is pinned at all,
   /// and the generation it closes is not trimmed early: it goes at the next
-  /// rotation. false (nothing changes) when readers are pinned. Of the
-  /// closed generation it keeps only the samples of txns from `sweep_txn`
-  /// (the txn that began the sweep) on: the older ones are in the sweep's
-  /// records for every reader from now on, as none is pinned.
-  bool rotate_after_sweep(std::uint64_t sweep_txn);
+  /// rotation. false (nothing changes) when readers are pinned.
+  bool rotate_after_sweep();
 
   /// Samples held (both generations), for stats and the checkpoint policy.
   std::size_t size() const noexcept { return total_.load(std::memory_order_relaxed); }
@@ -108,9 +105,6 @@ private:
     void prefetch(series_ref ref) const noexcept {
       if (!slots_.empty()) __builtin_prefetch(&slots_[index(ref)]);
     }
-    /// Drops every entry of txns before `txn` (entries of a ref ascend in
-    /// txn, as they are published in order); returns how many.
-    std::size_t drop_before(std::uint64_t txn);
     void swap(map& o) noexcept {
       slots_.swap(o.slots_);
       std::swap(mask_, o.mask_);

@@ -200,31 +200,6 @@ BOOST_AUTO_TEST_CASE(rotation_keeps_what_a_pinned_reader_may_need) {
   BOOST_TEST(read(u, 4, 9).empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_sweeps_rotation_waits_for_every_reader_and_keeps_what_its_records_may_miss) {
-  unflushed_samples u;
-  u.publish(1, std::vector<logged_sample>{{1, 10, 1}, {2, 10, 1}}); // before the sweep began (txn 1)
-  u.publish(2, std::vector<logged_sample>{{1, 20, 2}});             // the sweep began in txn 2
-  u.publish(3, std::vector<logged_sample>{{1, 30, 3}, {2, 30, 3}});
-  {
-    const unflushed_pin pin(&u); // any reader pinned: its snapshot may predate the sweep's end
-    BOOST_TEST(!u.rotate_after_sweep(2));
-  }
-  BOOST_TEST(u.size() == 5u);
-  BOOST_TEST(u.rotate_after_sweep(2)); // txn 1's samples are in the sweep's records: dropped
-  BOOST_TEST(u.size() == 3u);
-  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{20, 2}, {30, 3}}));
-  BOOST_TEST(read(u, 2, 9) == std::vector<sample>({{30, 3}}));
-  u.publish(4, std::vector<logged_sample>{{1, 40, 4}});
-  u.trim(); // the generation the sweep closed stays (readers from now on may need it)
-  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{20, 2}, {30, 3}, {40, 4}}));
-  {
-    const unflushed_pin pin(&u); // pinned at the current generation: a full rotation would drop what it may need
-    BOOST_TEST(!u.rotate());
-  }
-  BOOST_TEST(u.rotate()); // after a full checkpoint, with nobody pinned
-  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{40, 4}}));
-}
-
 BOOST_AUTO_TEST_CASE(a_sample_not_after_the_newest_stays_sorted_and_the_newer_value_wins) {
   unflushed_samples u;
   u.publish(1, std::vector<logged_sample>{{1, 10, 1}, {1, 30, 3}});
