@@ -93,7 +93,6 @@ struct shard::impl {
   /// their txn begins).
   unflushed_samples unflushed;
   std::uint64_t checkpoint_samples = 0; ///< option (0: auto)
-  std::size_t sweep_slice = 0;          ///< option checkpoint_slice_series (0: auto)
   std::uint64_t logged_since_checkpoint = 0;
   std::uint64_t checkpoints = 0;
   rollup_config rollups;
@@ -138,11 +137,8 @@ struct shard::impl {
   /// samples to readers (after the generation advanced, when it held a
   /// checkpoint).
   void after_commit(std::uint64_t txn = 0) {
-    if (hd.checkpointed() || hd.swept()) {
-      // A sweep's records hold what was logged before it began; a full
-      // checkpoint's, everything before it (store/unflushed.hpp).
-      if (hd.swept()) unflushed.rotate_after_sweep();
-      else unflushed.rotate();
+    if (hd.checkpointed()) {
+      unflushed.rotate();
       logged_since_checkpoint = 0;
       ++checkpoints;
     }

@@ -103,33 +103,13 @@ bool unflushed_samples::rotate() {
     std::lock_guard<std::mutex> l(mu_);
     const std::size_t next = (gen_ + 1) & 1; // the generation before the current one
     if (pins_[next] != 0) return false;
-    // After a sweep's rotation, readers of the current generation may need
-    // the previous one (rotate_after_sweep()).
-    if (keep_previous_ && pins_[gen_ & 1] != 0) return false;
     dropped.swap(maps_[next]);
     counts_[next] = 0;
     ++gen_;
-    keep_previous_ = false;
     total_.store(counts_[0] + counts_[1], std::memory_order_relaxed);
     current_.store(0, std::memory_order_relaxed);
   }
   return true; // `dropped` is freed outside the lock
-}
-
-bool unflushed_samples::rotate_after_sweep() {
-  map dropped;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (pins_[0] != 0 || pins_[1] != 0) return false;
-    const std::size_t next = (gen_ + 1) & 1;
-    dropped.swap(maps_[next]);
-    counts_[next] = 0;
-    ++gen_;
-    keep_previous_ = true;
-    total_.store(counts_[0] + counts_[1], std::memory_order_relaxed);
-    current_.store(0, std::memory_order_relaxed);
-  }
-  return true;
 }
 
 void unflushed_samples::trim() {
@@ -138,7 +118,7 @@ void unflushed_samples::trim() {
   {
     std::lock_guard<std::mutex> l(mu_);
     const std::size_t prev = (gen_ + 1) & 1;
-    if (keep_previous_ || pins_[prev] != 0 || counts_[prev] == 0) return;
+    if (pins_[prev] != 0 || counts_[prev] == 0) return;
     dropped.swap(maps_[prev]);
     counts_[prev] = 0;
     total_.store(counts_[0] + counts_[1], std::memory_order_relaxed);
@@ -154,7 +134,6 @@ bool unflushed_samples::clear_if_unpinned() {
     b.swap(maps_[1]);
     counts_ = {};
     gen_ += 2;
-    keep_previous_ = false;
     total_.store(0, std::memory_order_relaxed);
     current_.store(0, std::memory_order_relaxed);
   }

@@ -58,14 +58,6 @@ public:
   /// samples two generations old, unless a reader pinned that generation
   /// (then nothing is dropped; false).
   bool rotate();
-  /// After a checkpoint *sweep* completed (store/head.hpp checkpoint_step):
-  /// its records hold only what was logged before the sweep began, so a
-  /// reader whose snapshot predates the sweep's end may still need samples
-  /// of the generation before the current one. Advances (dropping the
-  /// samples two generations old) only when no reader is pinned at all,
-  /// and the generation it closes is not trimmed early: it goes at the next
-  /// rotation. false (nothing changes) when readers are pinned.
-  bool rotate_after_sweep();
 
   /// Samples held (both generations), for stats and the checkpoint policy.
   std::size_t size() const noexcept { return total_.load(std::memory_order_relaxed); }
@@ -131,9 +123,6 @@ private:
   std::array<map, 2> maps_;                       ///< [gen & 1]: current; the other: the one before
   mutable std::array<std::uint64_t, 2> pins_{};   ///< readers pinned at a generation of that parity
   std::array<std::size_t, 2> counts_{};
-  /// The previous generation was closed by a sweep: kept until the next
-  /// rotation (trim() leaves it; rotate() also waits for its readers).
-  bool keep_previous_ = false;
   std::atomic<std::size_t> total_{0}, current_{0};
 };
 

@@ -126,18 +126,6 @@ BOOST_AUTO_TEST_CASE(readers_beside_the_writer_see_whole_commits) {
   run_concurrently(f);
 }
 
-BOOST_AUTO_TEST_CASE(readers_beside_checkpoint_sweeps_see_whole_commits) {
-  // Checkpoints as sweeps of 5 open chunks a group (store/head.hpp
-  // checkpoint_step): readers never miss a logged sample that a sweep's
-  // records do not hold in their snapshot yet.
-  shard_fixture f(fsync_policy::never);
-  f.opts.checkpoint_samples = 100;
-  f.opts.checkpoint_slice_series = 5;
-  f.reopen();
-  run_concurrently(f);
-  BOOST_TEST(f.sh->checkpoints() >= 5u);
-}
-
 BOOST_AUTO_TEST_CASE(readers_beside_the_writer_of_an_encrypted_shard_see_whole_commits) {
   encryption_key key;
   for (std::size_t i = 0; i < key.bytes.size(); ++i) key.bytes[i] = static_cast<std::uint8_t>(i * 7 + 1);
