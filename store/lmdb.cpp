@@ -73,6 +73,12 @@ std::uint64_t env::used_bytes() const noexcept {
   return (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
 }
 
+std::uint64_t env::last_txn_id() const noexcept {
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info) != MDB_SUCCESS) return 0;
+  return static_cast<std::uint64_t>(info.me_last_txnid);
+}
+
 result<env> env::open_read_only(const std::string& dir) {
   env e;
   if (int rc = mdb_env_create(&e.env_); rc != MDB_SUCCESS) return to_status(rc, "mdb_env_create");
@@ -94,11 +100,25 @@ status env::copy_to_fd(int fd, bool compact) const {
 result<txn> txn::begin(const env& e, bool read_only) {
   txn t;
   t.read_only_ = read_only;
-  if (int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0u, &t.txn_); rc != MDB_SUCCESS) {
+  for (;;) {
+    if (int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0u, &t.txn_); rc != MDB_SUCCESS) {
+      t.txn_ = nullptr;
+      return to_status(rc, read_only ? "begin read txn" : "begin write txn");
+    }
+    if (!read_only) return t;
+    // LMDB 0.9 takes a reader's txn id from the lock file and only then
+    // copies the roots from the meta page of that id's parity. A reader
+    // delayed between the two (preempted) while two commits complete copies
+    // the roots of the newer one - a consistent snapshot, but newer than
+    // mdb_txn_id() says, and the store matches txn ids against its log
+    // (store/unflushed.hpp). The meta slot of id N is rewritten only by
+    // commit N + 2: when no meta page is past N + 1 after the copy, the
+    // roots are N's. Otherwise begin again (rare: it takes a preemption).
+    const std::uint64_t id = mdb_txn_id(t.txn_);
+    if (e.last_txn_id() <= id + 1) return t;
+    mdb_txn_abort(t.txn_);
     t.txn_ = nullptr;
-    return to_status(rc, read_only ? "begin read txn" : "begin write txn");
   }
-  return t;
 }
 
 txn& txn::operator=(txn&& o) noexcept {

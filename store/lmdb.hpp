@@ -65,6 +65,8 @@ public:
   status sync();
   /// Bytes of the data file in use: (last page + 1) * page size.
   std::uint64_t used_bytes() const noexcept;
+  /// The id of the last committed write txn (0 when it cannot be read).
+  std::uint64_t last_txn_id() const noexcept;
 
   /// Opens the existing environment in `dir`, which another process may be
   /// writing, for reading only (MDB_RDONLY | MDB_NOTLS, with the map size

@@ -1,7 +1,10 @@
 #include "store/lmdb.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -63,6 +66,44 @@ BOOST_AUTO_TEST_CASE(txn_aborts_in_destructor_unless_committed) {
     BOOST_TEST(t->commit().code() == errc::io_error); // already finished
   }
   BOOST_TEST(f.has("kept"));
+}
+
+BOOST_AUTO_TEST_CASE(a_read_txns_id_names_the_snapshot_it_reads) {
+  // Every commit stores its own txn id; readers beside it (more threads
+  // than cores, so that some are preempted inside mdb_txn_begin) check that
+  // the value they read is mdb_txn_id() of their txn. LMDB 0.9 alone gives
+  // a reader preempted there the roots of a commit two ids newer than the
+  // id it reports (txn::begin retries then).
+  env_fixture f;
+  std::atomic<bool> done{false};
+  std::atomic<long> mismatches{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r)
+    readers.emplace_back([&] {
+      while (!done.load(std::memory_order_relaxed)) {
+        auto t = mdb::txn::begin(f.env, true);
+        if (!t) continue;
+        mdb::bytes v;
+        if (!t->get(f.dbi, mdb::as_bytes("txn"), &v).is_ok() || v.size() != 8) continue;
+        std::uint64_t stored = 0;
+        std::memcpy(&stored, v.data(), 8);
+        if (stored != mdb_txn_id(t->get())) ++mismatches;
+        ++reads;
+      }
+    });
+  for (int c = 0; c < 20'000; ++c) {
+    auto t = mdb::txn::begin(f.env, false);
+    BOOST_REQUIRE(t.has_value());
+    const std::uint64_t id = mdb_txn_id(t->get());
+    std::uint8_t bytes[8];
+    std::memcpy(bytes, &id, 8);
+    BOOST_REQUIRE(t->put(f.dbi, mdb::as_bytes("txn"), std::span<const std::uint8_t>(bytes, 8)).is_ok());
+    BOOST_REQUIRE(t->commit().is_ok());
+  }
+  done = true;
+  for (auto& r : readers) r.join();
+  BOOST_TEST(reads.load() > 0);
+  BOOST_TEST(mismatches.load() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(get_reports_not_found_for_absent_keys) {
