@@ -48,6 +48,11 @@ head::memseries* head::insert(std::uint64_t hash, const labels& ls, series_ref r
 
 void head::erase(memseries* s) {
   if (s->listed) std::erase(dirty_, s);
+  if (sweeping_)
+    if (auto it = std::find(sweep_.begin(), sweep_.end(), s); it != sweep_.end()) {
+      if (static_cast<std::size_t>(it - sweep_.begin()) < sweep_pos_) --sweep_pos_;
+      sweep_.erase(it);
+    }
   series_.erase(s->hash, s);
 }
 
@@ -164,6 +169,7 @@ status head::write_chunk(lmdb::txn& t, memseries& s) {
   s.dirty = false;
   s.must_write = false;
   s.recorded = true;
+  covered_.push_back(s.ref);
   return status::ok();
 }
 
@@ -185,6 +191,7 @@ status head::append_samples(lmdb::txn& t, memseries& s, const std::vector<sample
         // the previous record (deleting one under (ref, start)); the open
         // chunk's `heads` record goes.
         VIGIL_TRY(sealer_.seal(t, s.ref, s.chunk_start, s.chunk, s.app->count(), false));
+        covered_.push_back(s.ref); // every sample it logged before this one is in the sealed record
         if (s.recorded) {
           auto st = t.del(db_.heads, make_ref_key(s.ref));
           if (!st && st.code() != errc::not_found) return st;
@@ -391,15 +398,69 @@ result<append_stats> head::append(lmdb::txn& t, series_index& index, const write
   return stats;
 }
 
-status head::log(lmdb::txn& t) {
-  if (logged_written_ == logged_.size()) return status::ok();
-  if (log_seq_ == 0) { // first record since this head was made: after the log's last key
+status head::read_log_seq(lmdb::txn& t) {
+  if (log_seq_ != 0) return status::ok();
+  // first record since this head was made: after the log's last key
+  auto c = lmdb::cursor::open(t, db_.wal);
+  if (!c) return std::move(c).error();
+  auto last = c->move(MDB_LAST);
+  if (!last) return std::move(last).error();
+  log_seq_ = *last && c->key().size() == 8 ? get_u64_be(c->key().data()) + 1 : 1;
+  return status::ok();
+}
+
+void head::end_sweep() noexcept {
+  sweep_.clear();
+  sweep_pos_ = 0;
+  sweeping_ = false;
+}
+
+result<std::size_t> head::checkpoint_step(lmdb::txn& t, std::size_t max_series) {
+  if (!sweeping_) {
+    VIGIL_TRY(read_log_seq(t));
+    sweep_seq_ = log_seq_; // this txn's own record, written after its appends, comes at or after it
+    sweep_.clear();
+    for (memseries* s : dirty_) {
+      if (s->dirty && s->app && s->app->count() > 0) sweep_.push_back(s);
+      else s->listed = false; // written since it was listed (a cut, a merge): nothing to do
+    }
+    dirty_ = sweep_;
+    std::sort(sweep_.begin(), sweep_.end(), [](const memseries* a, const memseries* b) { return a->ref < b->ref; });
+    sweep_pos_ = 0;
+    sweeping_ = true;
+  }
+  std::size_t n = 0;
+  while (sweep_pos_ < sweep_.size() && n < max_series) {
+    memseries* s = sweep_[sweep_pos_++];
+    if (s->dirty && s->app && s->app->count() > 0) {
+      VIGIL_TRY(write_chunk(t, *s));
+      ++n;
+    }
+  }
+  if (sweep_pos_ < sweep_.size()) return n;
+  // Every sample logged before the sweep began is in records now.
+  {
     auto c = lmdb::cursor::open(t, db_.wal);
     if (!c) return std::move(c).error();
-    auto last = c->move(MDB_LAST);
-    if (!last) return std::move(last).error();
-    log_seq_ = *last && c->key().size() == 8 ? get_u64_be(c->key().data()) + 1 : 1;
+    for (auto at = c->move(MDB_FIRST);; at = c->move(MDB_NEXT)) {
+      if (!at) return std::move(at).error();
+      if (!*at || c->key().size() != 8 || get_u64_be(c->key().data()) >= sweep_seq_) break;
+      if (int rc = mdb_cursor_del(c->get(), 0); rc != MDB_SUCCESS) return lmdb::to_status(rc, "trim the wal");
+    }
   }
+  end_sweep();
+  std::erase_if(dirty_, [](memseries* s) {
+    if (s->dirty) return false;
+    s->listed = false;
+    return true;
+  });
+  swept_ = true;
+  return n;
+}
+
+status head::log(lmdb::txn& t) {
+  if (logged_written_ == logged_.size()) return status::ok();
+  VIGIL_TRY(read_log_seq(t));
   std::array<std::uint8_t, 8> key{};
   put_u64_be(key.data(), log_seq_);
   encode_wal_record(std::span<const logged_sample>(logged_).subspan(logged_written_), plain_);
@@ -433,6 +494,7 @@ result<std::size_t> head::checkpoint(lmdb::txn& t) {
     s->listed = false;
   }
   dirty_.clear();
+  end_sweep(); // everything is in records: a sweep under way has nothing left to do
   if (int rc = mdb_drop(t.get(), db_.wal, 0); rc != MDB_SUCCESS) return lmdb::to_status(rc, "empty the wal");
   // This txn's logged samples are in the records now: the log stays empty.
   logged_written_ = logged_.size();
@@ -536,17 +598,21 @@ void head::forget(const labels& ls) {
 
 void head::on_commit() noexcept {
   touched_.clear();
+  covered_.clear();
   logged_.clear();
   logged_written_ = 0;
   checkpointed_ = false;
+  swept_ = false;
   ++epoch_;
 }
 
 void head::on_abort() {
-  if (checkpointed_ || !dirty_.empty()) {
-    // Logged samples of earlier txns (or records this txn's checkpoint
-    // wrote) are not in records: rebuild from the log.
+  covered_.clear();
+  if (checkpointed_ || swept_ || sweeping_ || !dirty_.empty()) {
+    // Logged samples of earlier txns (or records this txn's checkpoint or
+    // sweep wrote) are not in records: rebuild from the log.
     dirty_.clear();
+    end_sweep();
     series_ = hash_table<memseries>{};
     needs_replay_ = true;
   } else {
@@ -556,6 +622,7 @@ void head::on_abort() {
   logged_.clear();
   logged_written_ = 0;
   checkpointed_ = false;
+  swept_ = false;
   ++epoch_;
 }
 

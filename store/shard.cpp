@@ -45,6 +45,7 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   if (!logged) return std::move(logged).error();
   t->abort();
   p->checkpoint_samples = opts.checkpoint_samples;
+  p->sweep_slice = opts.checkpoint_slice_series;
   if (logged->ms_entries > 0) { // not checkpointed before the process ended: replay
     auto w = lmdb::txn::begin(p->env, false);
     if (!w) return std::move(w).error();
@@ -92,8 +93,12 @@ result<append_stats> shard::append_to_group(const write_batch& batch, timestamp_
             ? s.checkpoint_samples
             : std::max<std::uint64_t>({std::uint64_t{1} << 12, 8 * series, std::min<std::uint64_t>(64 * series, 1u << 17)});
     status st = s.prepare_write(*s.group);
-    if (st.is_ok() && s.logged_since_checkpoint >= every)
-      if (auto n = s.hd.checkpoint(*s.group); !n) st = std::move(n).error();
+    // The checkpoint is a sweep: each group writes a slice of the open
+    // chunks (a 64th of them, at least 256) so that no commit stalls on all.
+    if (st.is_ok() && (s.hd.sweeping() || s.logged_since_checkpoint >= every)) {
+      const std::size_t slice = std::max<std::size_t>(256, (s.hd.sweeping() ? s.hd.sweep_left() : s.hd.dirty()) / 64 + 1);
+      if (auto n = s.hd.checkpoint_step(*s.group, s.sweep_slice ? s.sweep_slice : slice); !n) st = std::move(n).error();
+    }
     if (!st) {
       s.abort_group();
       return st;
@@ -166,9 +171,9 @@ status shard::checkpoint() {
   impl& s = *impl_;
   if (s.group) return unavailable("checkpoint: the open write group must be committed first");
   if (!s.hd.needs_replay() && s.hd.dirty() == 0) {
-    // Every logged sample is in committed records: the generation may
-    // advance without a txn.
-    if (s.unflushed.size() > 0) s.unflushed.rotate();
+    // Every logged sample is in committed records: readers' copies go as
+    // soon as no reader needs them.
+    s.unflushed.prune();
     return status::ok();
   }
   auto t = lmdb::txn::begin(s.env, false);

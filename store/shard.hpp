@@ -96,6 +96,9 @@ struct shard_options {
   /// replay after a crash). 0: max(4,096, 8 x the series in the head,
   /// min(64 x the series, 131,072)).
   std::uint64_t checkpoint_samples = 0;
+  /// Open chunks a checkpoint sweep writes per write group (0: auto, a 64th
+  /// of them and at least 256; store/head.hpp checkpoint_step).
+  std::size_t checkpoint_slice_series = 0;
 };
 
 /// What open() does with compact_min_bytes (for tests): compacts the shard

@@ -93,6 +93,7 @@ struct shard::impl {
   /// their txn begins).
   unflushed_samples unflushed;
   std::uint64_t checkpoint_samples = 0; ///< option (0: auto)
+  std::size_t sweep_slice = 0;          ///< option checkpoint_slice_series (0: auto)
   std::uint64_t logged_since_checkpoint = 0;
   std::uint64_t checkpoints = 0;
   rollup_config rollups;
@@ -134,16 +135,18 @@ struct shard::impl {
     return n ? status::ok() : std::move(n).error();
   }
   /// After a write txn that used the head committed: publishes its logged
-  /// samples to readers (after the generation advanced, when it held a
-  /// checkpoint).
+  /// samples to readers, and queues the series whose records it wrote for
+  /// pruning (store/unflushed.hpp). `txn`: its id (0: read it back).
   void after_commit(std::uint64_t txn = 0) {
-    if (hd.checkpointed()) {
-      unflushed.rotate();
+    if (txn == 0) txn = env.last_txn_id();
+    unflushed.committed(txn);
+    if (hd.checkpointed() || hd.swept()) {
       logged_since_checkpoint = 0;
       ++checkpoints;
     }
     if (!hd.logged().empty()) unflushed.publish(txn, hd.logged());
-    unflushed.trim();
+    if (!hd.covered().empty()) unflushed.covered(txn, std::exchange(hd.covered(), {}));
+    unflushed.prune();
     logged_since_checkpoint += hd.logged().size();
     hd.on_commit();
     index.on_commit();

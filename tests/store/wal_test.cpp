@@ -167,37 +167,61 @@ BOOST_AUTO_TEST_CASE(readers_see_only_txns_in_their_snapshot_and_the_range) {
   BOOST_TEST(!u.has_samples(1, 25, 100, 5)); // (30, 3) is txn 6's
 }
 
-BOOST_AUTO_TEST_CASE(rotation_keeps_what_a_pinned_reader_may_need) {
+BOOST_AUTO_TEST_CASE(covered_samples_go_once_no_pinned_reader_predates_the_covering_commit) {
   unflushed_samples u;
-  u.publish(1, std::vector<logged_sample>{{1, 10, 1}});      // generation 0
-  BOOST_TEST(u.rotate());                                    // -> 1: generation 0 is the previous one
+  u.publish(1, std::vector<logged_sample>{{1, 10, 1}, {2, 10, 7}});
   u.publish(2, std::vector<logged_sample>{{1, 20, 2}});
+  u.committed(2);
   BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{10, 1}, {20, 2}}));
   {
-    const unflushed_pin pin(&u); // a reader pinned at generation 1 may need generation 1's samples
-    BOOST_TEST(u.rotate());      // -> 2: drops generation 0
-    BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{20, 2}}));
-    BOOST_TEST(!u.rotate());     // would drop generation 1: refused while pinned
+    const unflushed_pin pin(&u); // its snapshot is at least 2: it may not see commit 3's records
+    u.publish(3, std::vector<logged_sample>{{1, 30, 3}});
+    u.covered(3, {1});           // commit 3 wrote series 1's records (txns 1 and 2 in them)
+    u.prune();
+    BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{10, 1}, {20, 2}, {30, 3}}));
+    BOOST_TEST(u.pending() == 1u);
     BOOST_TEST(!u.clear_if_unpinned());
-    BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{20, 2}}));
+    {
+      const unflushed_pin later(&u); // snapshot >= 3: would not need them, but the older pin does
+      u.prune();
+      BOOST_TEST(u.size() == 4u);
+    }
   }
-  BOOST_TEST(u.rotate()); // -> 3
-  BOOST_TEST(u.size() == 0u);
-  // trim(): the previous generation goes as soon as nobody pinned it.
-  BOOST_TEST(u.rotate()); // -> 4
-  u.publish(3, std::vector<logged_sample>{{5, 1, 1}}); // generation 4
+  u.prune(); // no pin: txn 1's and 2's samples of series 1 go; txn 3's and series 2's stay
+  BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{30, 3}}));
+  BOOST_TEST(read(u, 2, 9) == std::vector<sample>({{10, 7}}));
+  BOOST_TEST(u.size() == 2u);
+  BOOST_TEST(u.pending() == 0u);
   {
-    const unflushed_pin old(&u);
-    BOOST_TEST(u.rotate()); // -> 5: generation 4 is the previous one, pinned
-    u.trim();
-    BOOST_TEST(read(u, 5, 9) == std::vector<sample>({{1, 1}}));
+    const unflushed_pin pin(&u); // snapshot >= 3
+    u.covered(3, {2});           // (late news of commit 3: every pinned snapshot holds it)
+    u.prune();
+    BOOST_TEST(read(u, 2, 9).empty());
   }
-  u.trim();
-  BOOST_TEST(read(u, 5, 9).empty());
-  BOOST_TEST(u.size() == 0u);
-  u.publish(3, std::vector<logged_sample>{{4, 1, 1}});
+  u.publish(4, std::vector<logged_sample>{{4, 1, 1}});
   BOOST_TEST(u.clear_if_unpinned());
   BOOST_TEST(read(u, 4, 9).empty());
+  BOOST_TEST(u.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(pruning_many_series_frees_the_keys_of_those_gone) {
+  unflushed_samples u;
+  std::vector<logged_sample> batch;
+  std::vector<series_ref> refs;
+  for (series_ref r = 1; r <= 20'000; ++r) {
+    batch.push_back({r, 10, 1.0});
+    refs.push_back(r);
+  }
+  u.publish(1, batch);
+  u.publish(2, std::vector<logged_sample>{{7, 20, 2.0}});
+  u.committed(2);
+  u.covered(2, refs); // more than one slice of the lock
+  u.prune();
+  BOOST_TEST(u.size() == 1u);
+  BOOST_TEST(read(u, 7, 9) == std::vector<sample>({{20, 2.0}}));
+  BOOST_TEST(read(u, 8, 9).empty());
+  u.publish(3, std::vector<logged_sample>{{8, 30, 3.0}}); // a key rebuilt away comes back
+  BOOST_TEST(read(u, 8, 9) == std::vector<sample>({{30, 3.0}}));
 }
 
 BOOST_AUTO_TEST_CASE(a_sample_not_after_the_newest_stays_sorted_and_the_newer_value_wins) {
@@ -205,8 +229,6 @@ BOOST_AUTO_TEST_CASE(a_sample_not_after_the_newest_stays_sorted_and_the_newer_va
   u.publish(1, std::vector<logged_sample>{{1, 10, 1}, {1, 30, 3}});
   u.publish(2, std::vector<logged_sample>{{1, 20, 2}, {1, 30, 33}});
   BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{10, 1}, {20, 2}, {30, 33}}));
-  // Across generations: the newer generation's value at an equal time.
-  BOOST_TEST(u.rotate());
   u.publish(3, std::vector<logged_sample>{{1, 5, 0.5}, {1, 10, 11}});
   BOOST_TEST(read(u, 1, 9) == std::vector<sample>({{5, 0.5}, {10, 11}, {20, 2}, {30, 33}}));
 }
