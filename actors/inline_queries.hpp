@@ -13,8 +13,9 @@
 // every change) and whether its admission is saturated. try_run() prepares
 // the query, reads every shard through its direct read (shard_table::local,
 // the same read a shard's reader actor runs) one after another, and
-// evaluates, as long as the reads so far project to at most
-// query_settings::inline_reads for all shards. It gives up (the caller then
+// evaluates, as long as the reads so far project to at most four times
+// query_settings::inline_reads for all shards (the query service spreads
+// reads past 1x; here giving up would throw the reads done away). It gives up (the caller then
 // sends the query to the query service, which answers as always) when the
 // query is a range query, a shard is not in this process or not open, a
 // read fails (the service names the shard in its error), the service is
