@@ -164,7 +164,11 @@ void unflushed_samples::prune() {
       removed += before - v->size();
       if (v->empty()) {
         --nonempty_;
-        if (v->capacity() > 64) std::vector<entry>().swap(*v); // a burst's worth: not kept
+        // Freed unless it is the few a series logs between two checkpoints:
+        // kept, a sweep's interval of samples at 200k series held ~60 MiB.
+        if (v->capacity() > 8) std::vector<entry>().swap(*v);
+      } else if (v->capacity() > 32 && v->size() * 4 < v->capacity()) {
+        v->shrink_to_fit();
       }
     }
     total_.fetch_sub(removed, std::memory_order_relaxed);
