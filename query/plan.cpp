@@ -25,7 +25,9 @@ struct planner {
 
   void add(vector_selector& vs, timestamp_ms lo, timestamp_ms hi, timestamp_ms back) {
     timestamp_ms s = resolve(vs.at, lo) - vs.offset, e = resolve(vs.at, hi) - vs.offset;
-    vs.selection = out.size();
+    // The numbering depends only on the tree, so a tree planned once (and
+    // shared by the parse cache, query/engine.cpp) is only read here.
+    if (vs.selection != out.size()) vs.selection = out.size();
     if (!vs.partial.empty()) back = 0; // per-step values: no lookback
     out.push_back(selection{vs.ms, time_range{s - back, e}, vs.partial});
   }

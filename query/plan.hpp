@@ -14,7 +14,9 @@
 namespace vigil::query {
 
 /// Assigns selection indexes in `root` and returns the selections, in index
-/// order. `params` gives the evaluation range.
+/// order. `params` gives the evaluation range. The indexes depend on the
+/// tree alone: planning a tree planned before writes nothing (so a planned
+/// tree may be planned again from several threads).
 std::vector<selection> plan(expr& root, const query_params& params, const eval_options& options);
 
 } // namespace vigil::query

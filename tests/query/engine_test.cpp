@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <thread>
+#include <vector>
 
 #include "query/engine.hpp"
 #include "query/memory_source.hpp"
@@ -47,6 +49,54 @@ BOOST_AUTO_TEST_CASE(plans_selections_with_lookback_range_offset_and_at) {
   BOOST_TEST(sel[1].range.max == 10 * m);
   BOOST_TEST(sel[2].range.min == 100 * s - 5 * m);
   BOOST_TEST(sel[2].range.max == 100 * s);
+}
+
+BOOST_AUTO_TEST_CASE(a_repeated_text_reuses_its_tree_and_plans_each_range_anew) {
+  // The parse cache shares the tree; the selections are planned for each
+  // query's own range and `@ start()`.
+  const char* text = "rate(cache_probe_total[5m] offset 1m) + cache_probe_gauge @ start()";
+  auto a = prepare(text, {10 * m, 10 * m, 0});
+  auto b = prepare(text, {20 * m, 30 * m, 15 * s});
+  BOOST_TEST_REQUIRE(a.has_value());
+  BOOST_TEST_REQUIRE(b.has_value());
+  BOOST_TEST(&a->root() == &b->root());
+  BOOST_TEST(a->selections()[0].range.min == 4 * m);
+  BOOST_TEST(a->selections()[1].range.max == 10 * m);
+  BOOST_TEST(b->selections()[0].range.min == 14 * m);
+  BOOST_TEST(b->selections()[0].range.max == 29 * m);
+  BOOST_TEST(b->selections()[1].range.min == 20 * m - 5 * m);
+  BOOST_TEST(b->selections()[1].range.max == 20 * m);
+  BOOST_TEST(a->selections()[1].ms.back().value() == "cache_probe_gauge");
+  // Without pushdown the tree is not rewritten: another entry.
+  eval_options plain;
+  plain.pushdown = !eval_options{}.pushdown;
+  auto c = prepare(text, {10 * m, 10 * m, 0}, plain);
+  BOOST_TEST_REQUIRE(c.has_value());
+  BOOST_TEST(&c->root() != &a->root());
+  // Errors are not cached: the same bad text fails the same way twice.
+  auto e1 = prepare("sum(", {0, 0, 0}), e2 = prepare("sum(", {0, 0, 0});
+  BOOST_TEST_REQUIRE(!e1.has_value());
+  BOOST_TEST_REQUIRE(!e2.has_value());
+  BOOST_TEST(e1.error().message() == e2.error().message());
+}
+
+BOOST_AUTO_TEST_CASE(one_text_prepared_and_run_on_several_threads_gives_one_answer) {
+  auto db = latency_db();
+  const auto want = must(db.query("sum by (endpoint) (rate(api.latency[3m]))", {3 * m, 3 * m, 0}));
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      for (int k = 0; k < 200; ++k) {
+        auto got = db.query("sum by (endpoint) (rate(api.latency[3m]))", {3 * m, 3 * m, 0});
+        if (!got || got->items.size() != want.items.size()) ++wrong[i];
+        else
+          for (std::size_t j = 0; j < want.items.size(); ++j)
+            if (!(got->items[j].lbls == want.items[j].lbls) || got->items[j].samples != want.items[j].samples) ++wrong[i];
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (int w : wrong) BOOST_TEST(w == 0);
 }
 
 BOOST_AUTO_TEST_CASE(plans_subqueries_over_the_widened_range) {
