@@ -2,6 +2,7 @@
 // order are logged instead of rewriting open chunk records; readers see them
 // before a checkpoint, a crash image replays them, checkpoints bound them.
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <thread>
 #include <string>
@@ -184,10 +185,14 @@ BOOST_AUTO_TEST_CASE(a_reader_pinned_across_a_sweeps_end_still_sees_what_it_need
       w.samples.push_back({round * 15'000, double(round)});
     }
     // A read runs on another thread while this group commits (and maybe ends a sweep).
-    std::vector<series> seen;
-    std::thread reader([&] { seen = f.select({eq("__name__", "p")}); });
+    // (The shard's own select: Boost.Test's assertions are not thread-safe.)
+    std::optional<result<std::vector<series>>> read;
+    const matchers ms{eq("__name__", "p")};
+    std::thread reader([&] { read.emplace(f.sh->select(ms, time_range::all())); });
     f.append(b);
     reader.join();
+    BOOST_TEST_REQUIRE((read && read->has_value()), "round " << round);
+    const std::vector<series>& seen = **read;
     for (const auto& s : seen) { // whole commits: the last round or the one before, every sample up to it
       BOOST_TEST_REQUIRE(!s.samples.empty());
       const auto n = s.samples.size();
