@@ -46,6 +46,7 @@ void spawn_shard(node_ptr self, std::uint32_t id) {
   so.id = id;
   so.store.dir = o.shard_dir(id);
   so.store.map_size = o.map_size;
+  so.store.shard_count = o.shard_count;
   so.store.sync = o.sync;
   so.store.out_of_order_window_ms = o.out_of_order_window.count();
   // Series spread over shards by hash, unevenly for small counts: each shard

@@ -52,16 +52,32 @@ result<vigil_config> load(const serve_flags& f) {
 /// (reading only meta), so a missing or wrong key stops the node before it
 /// serves anything rather than leaving shards failing and respawning.
 status check_shards(const node_options& o) {
+  // A shard directory past the configured count: the data was written with
+  // more shards (placement is by hash modulo the count).
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(o.data_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    unsigned id = 0;
+    char tail = 0;
+    if (name.size() == 9 && std::sscanf(name.c_str(), "shard-%3u%c", &id, &tail) == 1 && id >= o.shard_count &&
+        std::filesystem::exists(entry.path() / "data.mdb", ec))
+      return invalid_argument(o.data_dir + " holds " + name + ", but storage.shards is " +
+                              std::to_string(o.shard_count) +
+                              ": series are placed on shards by a hash of their labels modulo the shard count, so "
+                              "this data was written with more shards; start with the count it was written with");
+  }
   for (std::uint32_t id = 0; id < o.shard_count; ++id) {
     if (!o.is_local(id)) continue;
     store::shard_options so;
     so.dir = o.shard_dir(id);
+    so.shard_count = o.shard_count;
     so.map_size = o.map_size;
     so.sync = o.sync;
     so.encryption = o.encryption;
     so.cold = o.cold;
     so.cold.dir = o.cold_dir(id);
     VIGIL_TRY(store::shard::check_encryption(so));
+    VIGIL_TRY(store::shard::check_shard_count(so));
   }
   return status::ok();
 }

@@ -30,6 +30,9 @@ inline constexpr std::uint8_t format_version_dict = 3;
 /// Keys of the `meta` sub-database.
 inline constexpr std::string_view meta_format_key = "format_version";
 inline constexpr std::string_view meta_next_ref_key = "next_series_ref";
+/// The node's shard count when this shard was first opened by a node (series
+/// are placed by labels hash modulo it): [u8 1][u32 BE count].
+inline constexpr std::string_view meta_shard_count_key = "shard_count";
 /// Format 3 only: [u8 1][the series records' lz4 dictionary].
 inline constexpr std::string_view meta_label_dict_key = "label_dict";
 /// Encrypted stores only (store/FORMAT.md §6): the scheme, the key-check

@@ -16,6 +16,47 @@
 
 namespace vigil::store {
 
+namespace {
+
+/// The shard count recorded in `meta` (0: none) or corruption.
+result<std::uint32_t> recorded_shard_count(const lmdb::txn& t, MDB_dbi meta, const std::string& name) {
+  lmdb::bytes v;
+  status st = t.get(meta, lmdb::as_bytes(meta_shard_count_key), &v);
+  if (st.code() == errc::not_found) return std::uint32_t{0};
+  if (!st) return st;
+  if (v.size() != 5 || v[0] != 1) return corruption(name + ": meta shard_count: malformed record");
+  return static_cast<std::uint32_t>(v[1]) << 24 | static_cast<std::uint32_t>(v[2]) << 16 |
+         static_cast<std::uint32_t>(v[3]) << 8 | static_cast<std::uint32_t>(v[4]);
+}
+
+status shard_count_mismatch(const std::string& name, std::uint32_t recorded, std::uint32_t configured) {
+  return invalid_argument(name + " was written by a node of " + std::to_string(recorded) +
+                          " shards, but storage.shards is " + std::to_string(configured) +
+                          ": series are placed on shards by a hash of their labels modulo the shard count, so "
+                          "another count would hide stored series; start with storage.shards: " +
+                          std::to_string(recorded));
+}
+
+/// Records opts.shard_count in a shard without one, or checks it.
+status record_shard_count(lmdb::env& env, const schema& db, const shard_options& opts) {
+  if (opts.shard_count == 0) return status::ok();
+  auto r = lmdb::txn::begin(env, true);
+  if (!r) return std::move(r).error();
+  auto have = recorded_shard_count(*r, db.meta, name_of(opts));
+  if (!have) return std::move(have).error();
+  r->abort();
+  if (*have != 0) return *have == opts.shard_count ? status::ok() : shard_count_mismatch(name_of(opts), *have, opts.shard_count);
+  auto w = lmdb::txn::begin(env, false);
+  if (!w) return std::move(w).error();
+  const std::uint32_t n = opts.shard_count;
+  const std::uint8_t rec[5] = {1, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                               static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  VIGIL_TRY(w->put(db.meta, lmdb::as_bytes(meta_shard_count_key), lmdb::bytes(rec, sizeof(rec))));
+  return w->commit();
+}
+
+} // namespace
+
 shard::shard(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 shard::~shard() {
@@ -33,6 +74,7 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   if (opts.encryption) crypt = std::make_unique<cipher>(*opts.encryption);
   auto db = open_schema(*e, crypt.get(), name_of(opts));
   if (!db) return std::move(db).error();
+  VIGIL_TRY(record_shard_count(*e, *db, opts));
   auto p = std::make_unique<impl>(std::move(*e), std::move(crypt), *db);
   p->out_of_order_window_ms = opts.out_of_order_window_ms;
   VIGIL_TRY(opts.rollups.validate());
@@ -55,6 +97,24 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   }
   if (auto st = load_cold(*p, opts.cold); !st) return status{st.code(), name_of(opts) + ": " + st.message()};
   return std::unique_ptr<shard>(new shard(std::move(p)));
+}
+
+
+status shard::check_shard_count(const shard_options& opts) {
+  std::error_code ec;
+  if (opts.shard_count == 0 || !std::filesystem::exists(std::filesystem::path(opts.dir) / "data.mdb", ec))
+    return status::ok();
+  auto e = lmdb::env::open(opts.dir, env_options_of(opts));
+  if (!e) return std::move(e).error();
+  auto t = lmdb::txn::begin(*e, true);
+  if (!t) return std::move(t).error();
+  MDB_dbi meta = 0;
+  if (int rc = mdb_dbi_open(t->get(), "meta", 0, &meta); rc == MDB_NOTFOUND) return status::ok();
+  else if (rc != MDB_SUCCESS) return lmdb::to_status(rc, "open sub-database meta");
+  auto have = recorded_shard_count(*t, meta, name_of(opts));
+  if (!have) return std::move(have).error();
+  if (*have != 0 && *have != opts.shard_count) return shard_count_mismatch(name_of(opts), *have, opts.shard_count);
+  return status::ok();
 }
 
 status shard::check_encryption(const shard_options& opts) {

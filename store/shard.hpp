@@ -96,6 +96,11 @@ struct shard_options {
   /// replay after a crash). 0: max(4,096, 8 x the series in the head,
   /// min(64 x the series, 131,072)).
   std::uint64_t checkpoint_samples = 0;
+  /// The node's shard count: open() records it in a shard that has none
+  /// recorded and fails (invalid_argument) when the shard records another,
+  /// since series are placed by their labels' hash modulo the count and a
+  /// different count would hide the data. 0: neither (tools, tests).
+  std::uint32_t shard_count = 0;
   /// Open chunks a checkpoint sweep writes per write group (0: auto, a 64th
   /// of them and at least 256; store/head.hpp checkpoint_step).
   std::size_t checkpoint_slice_series = 0;
@@ -202,6 +207,10 @@ public:
   /// shard yet. A node calls it for each shard before it serves anything, so
   /// a wrong key stops it at start.
   static status check_encryption(const shard_options& opts);
+  /// The shard-count error open() would report for `opts` (see
+  /// shard_options::shard_count), reading only meta: ok when opts.dir holds
+  /// no shard yet or none is recorded.
+  static status check_shard_count(const shard_options& opts);
 
   ~shard();
   shard(const shard&) = delete;

@@ -44,6 +44,34 @@ BOOST_AUTO_TEST_CASE(appends_and_selects_sorted_by_labels) {
   BOOST_TEST(got[1] == ramp(up_api, 0, 5));
 }
 
+BOOST_AUTO_TEST_CASE(a_shard_records_the_node_shard_count_and_refuses_another) {
+  shard_fixture f(fsync_policy::never);
+  f.append({{ramp(up_api, 0, 5)}});
+  f.close();
+  // Unrecorded (opened without a count so far): the check passes, the next
+  // open with a count records it.
+  f.opts.shard_count = 4;
+  BOOST_TEST(vigil::store::shard::check_shard_count(f.opts).is_ok());
+  f.reopen();
+  f.close();
+  for (std::uint32_t other : {2u, 8u}) {
+    f.opts.shard_count = other;
+    const status checked = vigil::store::shard::check_shard_count(f.opts);
+    BOOST_TEST(checked.code() == errc::invalid_argument);
+    BOOST_TEST(checked.message().find("written by a node of 4 shards, but storage.shards is " + std::to_string(other)) !=
+               std::string::npos, checked.message());
+    auto opened = vigil::store::shard::open(f.opts);
+    BOOST_TEST_REQUIRE(!opened.has_value());
+    BOOST_TEST(opened.error().message() == checked.message());
+  }
+  f.opts.shard_count = 0; // tools: unchecked
+  f.reopen();
+  f.close();
+  f.opts.shard_count = 4;
+  f.reopen();
+  BOOST_TEST(f.select({eq("__name__", "up")}) == std::vector<series>{ramp(up_api, 0, 5)});
+}
+
 BOOST_AUTO_TEST_CASE(reopen_keeps_data_and_continues_the_open_chunk) {
   shard_fixture f;
   f.append({{ramp(up_api, 0, 30)}});
