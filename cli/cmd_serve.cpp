@@ -60,11 +60,17 @@ status check_shards(const node_options& o) {
     unsigned id = 0;
     char tail = 0;
     if (name.size() == 9 && std::sscanf(name.c_str(), "shard-%3u%c", &id, &tail) == 1 && id >= o.shard_count &&
-        std::filesystem::exists(entry.path() / "data.mdb", ec))
+        std::filesystem::exists(entry.path() / "data.mdb", ec)) {
+      store::shard_options so; // the count it recorded, when it did, names the one to use
+      so.dir = entry.path().string();
+      so.shard_count = o.shard_count;
+      so.map_size = o.map_size;
+      VIGIL_TRY(store::shard::check_shard_count(so));
       return invalid_argument(o.data_dir + " holds " + name + ", but storage.shards is " +
                               std::to_string(o.shard_count) +
                               ": series are placed on shards by a hash of their labels modulo the shard count, so "
                               "this data was written with more shards; start with the count it was written with");
+    }
   }
   for (std::uint32_t id = 0; id < o.shard_count; ++id) {
     if (!o.is_local(id)) continue;
