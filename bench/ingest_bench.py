@@ -227,14 +227,14 @@ class System:
         return int(float(res[0]["value"][1])) if res else 0
 
 
-def start_systems(procs, work, vigil_bin, series, fsync="always"):
+def start_systems(procs, work, vigil_bin, series, fsync="always", shards=0):
     systems = []
     port = free_port()
     cfg = os.path.join(work, "vigil.yaml")
     with open(cfg, "w") as f:
         f.write("query:\n  timeout: 120s   # the count check reads every sample; as Prometheus' 2m\n"
                 "limits:\n  ingest_rate_per_service: 0   # the peers have no per-service rate limit\n"
-                f"storage:\n  fsync: {fsync}\n")
+                f"storage:\n  fsync: {fsync}\n" + (f"  shards: {shards}\n" if shards else ""))
     argv = [vigil_bin, "serve", "--config", cfg, "--data-dir", os.path.join(work, "vigil"),
             "--http-listen", f"127.0.0.1:{port}"]
     p = procs.start("vigil", argv)
@@ -466,7 +466,7 @@ def vigil_metric_sum(base, name):
                if line.startswith(name + "{") or line.startswith(name + " "))
 
 
-def cold_phase(procs, s, desc, work, timeout=1800):
+def cold_phase(procs, s, desc, work, shards=0, timeout=1800):
     """vigil again, configured to move every chunk to the cold tier
     (storage.cold.after 1s): waits until the moves are done, checks the
     count, restarts it (the open compacts the emptied data.mdb files) timing
@@ -474,7 +474,8 @@ def cold_phase(procs, s, desc, work, timeout=1800):
     cfg = os.path.join(work, "vigil-cold.yaml")
     with open(cfg, "w") as f:
         f.write("query:\n  timeout: 120s\nlimits:\n  ingest_rate_per_service: 0\n"
-                "storage:\n  compact_min_mb: 1\n  cold: {after: 1s, every: 1s}\nretention:\n  interval: 1s\n")
+                "storage:\n  compact_min_mb: 1\n  cold: {after: 1s, every: 1s}\n" +
+                (f"  shards: {shards}\n" if shards else "") + "retention:\n  interval: 1s\n")
     argv = [a if a != s.argv[s.argv.index("--config") + 1] else cfg for a in s.argv]
     t = (desc["end_ms"] + 500) / 1000
     try:
@@ -607,7 +608,7 @@ def run(a, scale, work, procs):
                             "--parts", str(scale["parts"] + 1), "--conns", str(a.conns),
                             "--hosts-per-request", str(a.hosts_per_request), "--seed", str(a.seed)])
     desc = loader.cmd("describe", timeout=120)
-    systems = start_systems(procs, work, a.vigil, desc["series"], a.vigil_fsync)
+    systems = start_systems(procs, work, a.vigil, desc["series"], a.vigil_fsync, a.vigil_shards)
     log(f"ingest ({a.scale}): {desc['hosts']} hosts x 212 series = {desc['series']:,} series, "
         f"{desc['steps']} scrapes each (15 s) = {desc['samples']:,} samples; requests of "
         f"{desc['hosts_per_request']} hosts (~{desc['samples'] // (desc['steps'] * desc['batches']):,} samples); "
@@ -628,7 +629,7 @@ def run(a, scale, work, procs):
     log("restart: each system in turn on its data, timed to ready and to a correct count()")
     restart_all(procs, systems, desc)
     log("cold tier: vigil moves every chunk into cold segments (storage.cold.after 1s), then restarts")
-    cold_phase(procs, next(s for s in systems if s.name == "vigil"), desc, work)
+    cold_phase(procs, next(s for s in systems if s.name == "vigil"), desc, work, a.vigil_shards)
     print_table(systems, desc, sender_cpu, ok)
     if a.json:
         with open(a.json, "w") as f:
@@ -650,6 +651,8 @@ def main():
     ap.add_argument("--vigil-fsync", default="always", choices=("always", "never"),
                     help="vigil's storage.fsync: always (default: every acknowledged write fsynced) or never "
                          "(acknowledged = committed, flushed every second: what the peers' durability compares to)")
+    ap.add_argument("--vigil-shards", type=int, default=0,
+                    help="vigil's storage.shards (default: its configured default)")
     ap.add_argument("--hosts-per-request", type=int, default=10, help="hosts per request (~212 samples each)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--settle", type=float, default=30, help="max seconds to wait for a system to go idle")
