@@ -258,6 +258,23 @@ class TestEnv:
                 print(f"--- log of {n.name} ---\n{n.log()}")
 
 
+def serve_fails(env, data_dir, cfg_text, *extra):
+    """Starts `vigil serve` on `data_dir` with the config `cfg_text`, expecting
+    it to exit non-zero before it serves anything; returns its stderr."""
+    cfg = os.path.join(env.dir, "failing.yaml")
+    with open(cfg, "w") as f:
+        f.write(cfg_text)
+    argv = [env.args.vigil, "serve", "--config", cfg, "--data-dir", data_dir,
+            "--http-listen", f"127.0.0.1:{free_port()}", *extra]
+    t0 = time.time()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0, f"vigil serve started with:\n{cfg_text}\n{out}"
+    assert "API listening" not in out, out
+    print(f"refused in {time.time() - t0:.2f}s (exit {p.returncode}): {p.stderr.strip()}")
+    return p.stderr
+
+
 def run(test):
     env = TestEnv()
     ok = False

@@ -10,7 +10,7 @@ import struct
 import subprocess
 import time
 
-from harness import free_port, request, run, wait_until
+from harness import request, run, serve_fails, wait_until
 
 SECRET = "zebra-secret-7391"
 VALUE = 1234567.891
@@ -27,22 +27,6 @@ def config(key_file=None):
     if key_file is None:
         return "storage:\n  shards: 4\n"
     return f"storage:\n  shards: 4\n  encryption:\n    key_file: {key_file}\n"
-
-
-def serve_fails(env, node, cfg_text, *extra):
-    """Starts `vigil serve` expecting it to exit non-zero before serving; returns its output."""
-    cfg = os.path.join(env.dir, "failing.yaml")
-    with open(cfg, "w") as f:
-        f.write(cfg_text)
-    argv = [env.args.vigil, "serve", "--config", cfg, "--data-dir", node.data_dir,
-            "--http-listen", f"127.0.0.1:{free_port()}", *extra]
-    t0 = time.time()
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    out = p.stdout + p.stderr
-    assert p.returncode != 0, f"vigil serve started despite the key problem:\n{out}"
-    assert "API listening" not in out, out
-    print(f"refused in {time.time() - t0:.2f}s (exit {p.returncode}): {p.stderr.strip()}")
-    return p.stderr
 
 
 def data_bytes(data_dir, only_shards=False):
@@ -105,17 +89,17 @@ def test(env):
     print(f"data dir scanned: {len(raw)} bytes, no '{SECRET}' and no raw value bytes")
 
     # Another key, no key, a key file others may read: refused before serving.
-    err = serve_fails(env, node, config(key_b))
+    err = serve_fails(env, node.data_dir, config(key_b))
     assert f"encryption key does not match this data (key file {key_b})" in err, err
     assert "shard-00" in err, err
-    err = serve_fails(env, node, config())
+    err = serve_fails(env, node.data_dir, config())
     assert "the data is encrypted, but no encryption key is configured" in err, err
     os.chmod(key_a, 0o644)
-    err = serve_fails(env, node, config(key_a))
+    err = serve_fails(env, node.data_dir, config(key_a))
     assert key_a in err and "chmod 600" in err, err
     os.chmod(key_a, 0o600)
     bad = write_key(os.path.join(env.dir, "short.key"), "abcd")
-    err = serve_fails(env, node, config(bad))
+    err = serve_fails(env, node.data_dir, config(bad))
     assert bad in err and "64 hex digits" in err, err
 
     # The right key: everything is still there.
@@ -133,7 +117,7 @@ def test(env):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert SECRET.encode() not in data_bytes(backups)
-    err = serve_fails(env, restored, config(key_b))
+    err = serve_fails(env, restored.data_dir, config(key_b))
     assert "encryption key does not match this data" in err, err
     restored.proc = subprocess.Popen(
         [env.args.vigil, "serve", "--config", restored.config_path, "--data-dir", restored.data_dir,
@@ -150,7 +134,7 @@ def test(env):
     push(plain, now_ms)
     assert plain.stop() == 0
     assert SECRET.encode() in data_bytes(plain.data_dir), "the scan finds plain text where there is some"
-    err = serve_fails(env, plain, config(key_a))
+    err = serve_fails(env, plain.data_dir, config(key_a))
     assert "the data is not encrypted, but an encryption key is configured" in err, err
     print("encryption at rest: ok")
 
