@@ -99,7 +99,6 @@ result<std::unique_ptr<shard>> shard::open(const shard_options& opts) {
   return std::unique_ptr<shard>(new shard(std::move(p)));
 }
 
-
 status shard::check_shard_count(const shard_options& opts) {
   std::error_code ec;
   if (opts.shard_count == 0 || !std::filesystem::exists(std::filesystem::path(opts.dir) / "data.mdb", ec))

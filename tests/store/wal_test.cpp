@@ -224,6 +224,22 @@ BOOST_AUTO_TEST_CASE(pruning_many_series_frees_the_keys_of_those_gone) {
   BOOST_TEST(read(u, 8, 9) == std::vector<sample>({{30, 3.0}}));
 }
 
+BOOST_AUTO_TEST_CASE(pruning_most_of_a_long_series_keeps_exactly_the_uncovered_samples) {
+  // 40 samples of one series, one a txn (a reader held pruning off): the
+  // covering commit leaves the last 4, in a vector shrunk to them.
+  unflushed_samples u;
+  for (std::uint64_t txn = 1; txn <= 40; ++txn)
+    u.publish(txn, std::vector<logged_sample>{{1, static_cast<timestamp_ms>(txn * 10), static_cast<double>(txn)}});
+  u.committed(40);
+  u.covered(37, {1});
+  u.prune();
+  BOOST_TEST(u.size() == 4u);
+  BOOST_TEST(read(u, 1, 40) == std::vector<sample>({{370, 37}, {380, 38}, {390, 39}, {400, 40}}));
+  BOOST_TEST(read(u, 1, 38) == std::vector<sample>({{370, 37}, {380, 38}}));
+  u.publish(41, std::vector<logged_sample>{{1, 410, 41}});
+  BOOST_TEST(read(u, 1, 41).size() == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(a_sample_not_after_the_newest_stays_sorted_and_the_newer_value_wins) {
   unflushed_samples u;
   u.publish(1, std::vector<logged_sample>{{1, 10, 1}, {1, 30, 3}});
