@@ -68,7 +68,7 @@ void xor_decode(benchmark::State& state) {
 }
 
 /// What a restart costs per series: re-create the appender from stored bytes.
-void xor_resume(benchmark::State& state) {
+void xor_appender_resume(benchmark::State& state) {
   const auto xs = make_samples(gauge, 1);
   std::vector<std::uint8_t> stored;
   auto app = xor_appender::create(stored);
@@ -81,8 +81,31 @@ void xor_resume(benchmark::State& state) {
   }
 }
 
+/// A 5-minute window (the last 20 samples) of a 120-sample open chunk, as an
+/// instant query's rate(x[5m]) reads it: arg 0 decodes from the chunk's
+/// start, 1 from where a read of the window one scrape earlier stopped
+/// (store/xor_resume_cache.hpp; the cache's lookup not included).
+void xor_decode_window(benchmark::State& state) {
+  const auto xs = make_samples(counter, 1);
+  std::vector<std::uint8_t> buf;
+  auto app = xor_appender::create(buf);
+  for (const auto& x : xs) app.append(x.t, x.v);
+  const timestamp_ms lo = xs[chunk_samples - 20].t, hi = xs.back().t;
+  std::vector<sample> out;
+  xor_resume stop;
+  xor_decode_range(buf, xs[chunk_samples - 21].t, hi, out, nullptr, &stop); // the read before
+  const bool resume = state.range(0) == 1;
+  for (auto _ : state) {
+    out.clear();
+    xor_decode_range(buf, lo, hi, out, resume ? &stop : nullptr, nullptr);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 20);
+}
+
 } // namespace
 
 BENCHMARK(xor_encode)->DenseRange(gauge, random_bits)->ArgName("shape");
 BENCHMARK(xor_decode)->DenseRange(gauge, random_bits)->ArgName("shape");
-BENCHMARK(xor_resume);
+BENCHMARK(xor_appender_resume);
+BENCHMARK(xor_decode_window)->Arg(0)->Arg(1)->ArgName("from_stop");

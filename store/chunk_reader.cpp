@@ -9,11 +9,12 @@
 namespace vigil::store {
 
 result<chunk_reader> chunk_reader::open(const lmdb::txn& t, const schema& s, std::shared_ptr<const cold_set> cold,
-                                        const unflushed_samples* recent) {
+                                        const unflushed_samples* recent, xor_resume_cache* resume) {
   auto c = lmdb::cursor::open(t, s.chunks);
   if (!c) return std::move(c).error();
   chunk_reader r(std::move(*c), t, s);
   if (cold && !cold->segments.empty()) r.cold_.emplace(std::move(cold));
+  r.resume_ = resume;
   if (recent) {
     r.recent_ = recent;
     r.snapshot_ = mdb_txn_id(t.get());
@@ -117,8 +118,19 @@ status chunk_reader::hot_samples(series_ref ref, time_range range, std::vector<s
   if (!*open || start > range.min) VIGIL_TRY(record_samples(ref, range, out));
   if (!*open || start > range.max || c.max_t < range.min) return status::ok();
   open_buf_.clear();
-  if (!decode_chunk_range(c, range.min, range.max, open_buf_))
-    return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
+  bool decoded = false;
+  if (resume_ && c.encoding == chunk_encoding::xor_v1 && range.min > start &&
+      c.payload.size() > xor_chunk_header_bytes) {
+    // A window inside the open chunk: start after the last read's stop.
+    const auto body = c.payload.subspan(xor_chunk_header_bytes);
+    const xor_resume from = resume_->find(ref, start, body);
+    xor_resume stop;
+    decoded = xor_decode_range(c.payload, range.min, range.max, open_buf_, from.count ? &from : nullptr, &stop);
+    if (decoded && stop.count != 0 && stop.count != from.count) resume_->store(ref, start, body, stop);
+  } else {
+    decoded = decode_chunk_range(c, range.min, range.max, open_buf_);
+  }
+  if (!decoded) return corruption("open chunk of series " + std::to_string(ref) + " does not decode");
   if (out.size() == before || open_buf_.empty() || open_buf_.front().t > out.back().t) {
     out.insert(out.end(), open_buf_.begin(), open_buf_.end());
   } else { // not expected (records end before the open chunk starts); merged all the same

@@ -24,6 +24,7 @@
 #include "store/lmdb.hpp"
 #include "store/schema.hpp"
 #include "store/unflushed.hpp"
+#include "store/xor_resume_cache.hpp"
 
 namespace vigil::store {
 
@@ -32,10 +33,12 @@ public:
   /// `cold`: the shard's cold set, taken after `t` began (null or empty:
   /// the hot tier only). `recent`: the shard's unflushed samples, pinned
   /// before `t` began (null: chunk records only, e.g. in a write txn right
-  /// after a checkpoint).
+  /// after a checkpoint). `resume`: the shard's cache of where reads of open
+  /// chunks stopped before their windows (null: decode them from the start).
   static result<chunk_reader> open(const lmdb::txn& t, const schema& s,
                                    std::shared_ptr<const cold_set> cold = nullptr,
-                                   const unflushed_samples* recent = nullptr);
+                                   const unflushed_samples* recent = nullptr,
+                                   xor_resume_cache* resume = nullptr);
 
   /// Appends the samples of `ref` with t in `range` to `out`, oldest first.
   /// corruption (naming the chunk) when a record does not decode.
@@ -78,6 +81,7 @@ private:
   std::vector<std::uint8_t> plain_key_;
   std::optional<cold_reader> cold_;
   const unflushed_samples* recent_ = nullptr;
+  xor_resume_cache* resume_ = nullptr;
   std::uint64_t snapshot_ = 0; ///< the txn's LMDB id: logged samples of later txns are not read
   std::vector<sample> cold_buf_, hot_buf_, recent_buf_, open_buf_, scratch_;
   std::vector<std::uint8_t> open_plain_; ///< a decrypted open chunk record

@@ -22,6 +22,7 @@
 #include "store/series_index.hpp"
 #include "store/shard.hpp"
 #include "store/unflushed.hpp"
+#include "store/xor_resume_cache.hpp"
 
 namespace vigil::store {
 
@@ -92,6 +93,9 @@ struct shard::impl {
   /// Logged samples not in chunk records yet, for readers (pinned before
   /// their txn begins).
   unflushed_samples unflushed;
+  /// Where reads of open chunks stopped before their windows (readers on
+  /// any thread).
+  mutable xor_resume_cache resume;
   std::uint64_t checkpoint_samples = 0; ///< option (0: auto)
   std::size_t sweep_slice = 0;          ///< option checkpoint_slice_series (0: auto)
   std::uint64_t logged_since_checkpoint = 0;

@@ -53,7 +53,7 @@ result<std::vector<labels>> matching_labels(const shard::impl& s, const lmdb::tx
   const series_index& index = s.index;
   auto refs = index.select(t, ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(t, s.db, s.cold_now(), &s.unflushed);
+  auto reader = chunk_reader::open(t, s.db, s.cold_now(), &s.unflushed, &s.resume);
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<labels> out;
@@ -92,7 +92,7 @@ status with_read(const shard::impl& s, const matchers& ms, const read_limits& li
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed, &s.resume);
   if (!reader) return std::move(reader).error();
   return f(*t, *refs, *reader);
 }
@@ -232,7 +232,7 @@ result<std::vector<std::string>> shard::label_names(const matchers& ms, time_ran
   }
   auto names = s.index.names(*t);
   if (!names || unbounded(range)) return names;
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed, &s.resume);
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<std::string> out;
@@ -262,7 +262,7 @@ result<std::vector<std::string>> shard::label_values(std::string_view name, cons
   }
   auto values = s.index.values(*t, name);
   if (!values || unbounded(range)) return values;
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed, &s.resume);
   if (!reader) return std::move(reader).error();
   range_filter in_range(*reader, range);
   std::vector<std::string> out;

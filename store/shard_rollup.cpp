@@ -316,7 +316,7 @@ result<std::optional<std::vector<series>>> shard::select_rollup(const rollup_rea
   if (!t) return std::move(t).error();
   auto refs = s.index.select(*t, req.ms);
   if (!refs) return std::move(refs).error();
-  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed);
+  auto reader = chunk_reader::open(*t, s.db, s.cold_now(), &s.unflushed, &s.resume);
   if (!reader) return std::move(reader).error();
   auto c = lmdb::cursor::open(*t, s.db.rollups);
   if (!c) return std::move(c).error();

@@ -250,28 +250,48 @@ struct padded_reader : padded_bit_reader {
 
 bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, timestamp_ms hi,
                       std::vector<sample>& out) {
+  return xor_decode_range(bytes, lo, hi, out, nullptr, nullptr);
+}
+
+bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, timestamp_ms hi,
+                      std::vector<sample>& out, const xor_resume* from, xor_resume* last_before_lo) {
+  if (last_before_lo) *last_before_lo = xor_resume{};
   if (bytes.size() < xor_chunk_header_bytes) return false;
   const auto total = static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
   if (total == 0) return true;
   const auto body = bytes.subspan(xor_chunk_header_bytes);
+  const std::uint64_t size_bits = body.size() * 8;
+  if (from && (from->count < 2 || from->count >= total || from->t >= lo || from->bit_pos > size_bits))
+    from = nullptr; // not usable here: decode from the start
   thread_local std::vector<std::uint8_t> buf;
   buf.resize(body.size() + 16);
   if (!body.empty()) std::memcpy(buf.data(), body.data(), body.size());
   std::memset(buf.data() + body.size(), 0, 16);
-  const std::uint64_t size_bits = body.size() * 8;
   padded_reader r;
   r.d = buf.data();
-  // sample 0
-  std::uint64_t zz = 0;
-  if (!r.uvarint(&zz) || r.pos + 64 > size_bits) return false;
-  auto t = zigzag_decode(zz);
-  std::uint64_t v_bits = r.bits(64);
-  if (t > hi) return true;
-  if (out.capacity() < out.size() + total) out.reserve(std::max(2 * out.capacity(), out.size() + total));
-  if (t >= lo) out.push_back({t, std::bit_cast<double>(v_bits)});
-  std::uint64_t t_delta = 0;
+  timestamp_ms t = 0;
+  std::uint64_t v_bits = 0, t_delta = 0;
   unsigned leading = 0xff, trailing = 0;
-  for (unsigned n = 1; n < total; ++n) {
+  unsigned n = 1;
+  if (from) {
+    r.pos = from->bit_pos;
+    t = from->t, v_bits = from->v_bits, t_delta = from->t_delta;
+    leading = from->leading, trailing = from->trailing;
+    n = from->count;
+    if (t > hi) return true;
+    if (out.capacity() < out.size() + (total - n))
+      out.reserve(std::max(2 * out.capacity(), out.size() + (total - n)));
+  } else {
+    // sample 0
+    std::uint64_t zz = 0;
+    if (!r.uvarint(&zz) || r.pos + 64 > size_bits) return false;
+    t = zigzag_decode(zz);
+    v_bits = r.bits(64);
+    if (t > hi) return true;
+    if (out.capacity() < out.size() + total) out.reserve(std::max(2 * out.capacity(), out.size() + total));
+    if (t >= lo) out.push_back({t, std::bit_cast<double>(v_bits)});
+  }
+  for (; n < total; ++n) {
     if (n == 1) {
       if (!r.uvarint(&t_delta)) return false;
     } else {
@@ -314,7 +334,17 @@ bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, time
     }
     if (r.pos > size_bits) return false;
     if (t > hi) return true;
-    if (t >= lo) out.push_back({t, std::bit_cast<double>(v_bits)});
+    if (t >= lo) {
+      out.push_back({t, std::bit_cast<double>(v_bits)});
+    } else if (last_before_lo) {
+      *last_before_lo = {t,
+                         v_bits,
+                         t_delta,
+                         static_cast<std::uint32_t>(r.pos),
+                         static_cast<std::uint16_t>(n + 1),
+                         static_cast<std::uint8_t>(leading),
+                         static_cast<std::uint8_t>(trailing)};
+    }
   }
   return true;
 }

@@ -78,6 +78,28 @@ private:
 bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, timestamp_ms hi,
                       std::vector<sample>& out);
 
+/// The decoder's state just after one sample of a chunk (not its first two:
+/// `count` >= 2), from which xor_decode_range can go on without decoding the
+/// samples before it. Valid only for a chunk whose bytes before `bit_pos`
+/// (counted from the end of the 2-byte header) are those it was taken from:
+/// store/xor_resume_cache.hpp checks that.
+struct xor_resume {
+  timestamp_ms t = 0;        ///< the sample's time
+  std::uint64_t v_bits = 0;  ///< its value's bits
+  std::uint64_t t_delta = 0; ///< its time minus the time before it
+  std::uint32_t bit_pos = 0; ///< where the next sample starts
+  std::uint16_t count = 0;   ///< samples up to and including it; 0: no state
+  std::uint8_t leading = 0xff, trailing = 0;
+};
+
+/// xor_decode_range, starting after `from` when it is given (from->count >=
+/// 2, from->t < lo, and the chunk holds more than from->count samples; else
+/// from the chunk's start). When `last_before_lo` is given it receives the
+/// state after the newest sample with t < lo that lies past the first two
+/// (count 0 when there is none), for the next read of a window further on.
+bool xor_decode_range(std::span<const std::uint8_t> bytes, timestamp_ms lo, timestamp_ms hi,
+                      std::vector<sample>& out, const xor_resume* from, xor_resume* last_before_lo);
+
 /// Iterates the samples of one chunk; reset() points it at another chunk, so
 /// one iterator serves many chunks without allocating.
 class xor_iterator {

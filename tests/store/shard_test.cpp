@@ -107,6 +107,44 @@ BOOST_AUTO_TEST_CASE(merges_late_samples_across_reopen) {
   BOOST_TEST(got[0].samples == want, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(window_reads_of_an_open_chunk_stay_exact_as_it_grows_and_takes_late_samples) {
+  // Reads of a window at the open chunk's end start where the last such read
+  // stopped (store/xor_resume_cache.hpp); the chunk growing, a late sample
+  // rewriting it, and a window before the stop must all read exactly.
+  shard_fixture f;
+  const timestamp_ms t0 = 1'000'000, step = 15000;
+  f.append({{ramp(up_api, t0, 100, step)}});
+  BOOST_REQUIRE(f.sh->checkpoint());
+  auto window = [&](int from, int to) {
+    const auto got = f.select({eq("job", "api")}, {t0 + from * step, t0 + to * step});
+    BOOST_REQUIRE_EQUAL(got.size(), 1u);
+    return got[0].samples;
+  };
+  auto want = [&](int from, int to, int late_at = -1, double late_v = 0) {
+    std::vector<sample> out;
+    for (int i = from; i <= to; ++i) out.push_back({t0 + i * step, i == late_at ? late_v : static_cast<double>(i)});
+    return out;
+  };
+  BOOST_TEST(window(80, 99) == want(80, 99), boost::test_tools::per_element());
+  BOOST_TEST(window(85, 99) == want(85, 99), boost::test_tools::per_element()); // from the stop
+  f.append({{ramp(up_api, t0 + 100 * step, 10, step)}}); // grown: 100..109 (some only logged)
+  for (int i = 100; i < 110; ++i) f.append({{series{up_api, {{t0 + i * step, static_cast<double>(i)}}}}});
+  BOOST_REQUIRE(f.sh->checkpoint());
+  BOOST_TEST(window(90, 109) == want(90, 109), boost::test_tools::per_element());
+  // A late sample before the stop rewrites the chunk's bits there.
+  f.append({{series{up_api, {{t0 + 40 * step, -7.25}}}}});
+  BOOST_REQUIRE(f.sh->checkpoint());
+  BOOST_TEST(window(95, 109) == want(95, 109), boost::test_tools::per_element());
+  BOOST_TEST(window(30, 109) == want(30, 109, 40, -7.25), boost::test_tools::per_element());
+  // A late sample at a new time shifts every later sample's position.
+  f.append({{series{up_api, {{t0 + 50 * step + 1, 0.5}}}}});
+  BOOST_REQUIRE(f.sh->checkpoint());
+  auto w = want(96, 109);
+  BOOST_TEST(window(96, 109) == w, boost::test_tools::per_element());
+  // An earlier window than any stop.
+  BOOST_TEST(window(10, 20) == want(10, 20), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(rejects_late_samples_outside_the_out_of_order_window) {
   shard_fixture f;
   f.opts.out_of_order_window_ms = 60'000;

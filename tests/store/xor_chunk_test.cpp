@@ -222,4 +222,51 @@ BOOST_AUTO_TEST_CASE(decode_range_rejects_truncated_chunks) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_window_read_resumed_from_an_earlier_stop_reads_what_a_whole_decode_reads) {
+  // A read of [lo, hi] hands back the state after the newest sample before
+  // lo; a read of any later window started there (and a chunk grown by
+  // appends since) returns exactly what decoding from the chunk's start does.
+  std::mt19937_64 rng(11);
+  int resumed = 0;
+  for (int shape = 0; shape < 5; ++shape) {
+    for (std::size_t n : {3u, 40u, 120u, 1000u}) {
+      const auto xs = random_series(rng, shape, n);
+      for (int trial = 0; trial < 12; ++trial) {
+        const std::size_t grown = n - rng() % std::min<std::size_t>(n, 5); // the first read saw a shorter chunk
+        const auto early = encode(std::vector<sample>(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(grown)));
+        const auto full = encode(xs);
+        const timestamp_ms lo1 = xs[rng() % grown].t - static_cast<timestamp_ms>(rng() % 2);
+        std::vector<sample> first;
+        xor_resume stop;
+        BOOST_REQUIRE(xor_decode_range(early, lo1, std::numeric_limits<timestamp_ms>::max(), first, nullptr, &stop));
+        if (stop.count == 0) continue; // nothing past the first two samples before lo1
+        BOOST_REQUIRE_LT(xs[stop.count - 1].t, lo1);
+        BOOST_REQUIRE_EQUAL(stop.t, xs[stop.count - 1].t);
+        BOOST_REQUIRE(stop.count == n - 1 || stop.count >= grown || xs[stop.count].t >= lo1);
+        // A later window (lo2 >= lo1) of the grown chunk, from the stop.
+        const timestamp_ms lo2 = lo1 + static_cast<timestamp_ms>(rng() % 40000);
+        const timestamp_ms hi2 = trial % 3 == 0 ? xs[rng() % n].t : std::numeric_limits<timestamp_ms>::max();
+        std::vector<sample> want, got{{1, 2.0}};
+        for (const auto& x : xs)
+          if (x.t >= lo2 && x.t <= hi2) want.push_back(x);
+        xor_resume stop2;
+        BOOST_REQUIRE(xor_decode_range(full, lo2, hi2, got, &stop, &stop2));
+        ++resumed;
+        BOOST_REQUIRE_EQUAL(got.size(), want.size() + 1);
+        for (std::size_t i = 0; i < want.size(); ++i)
+          BOOST_REQUIRE(std::bit_cast<std::uint64_t>(got[i + 1].v) == std::bit_cast<std::uint64_t>(want[i].v) &&
+                        got[i + 1].t == want[i].t);
+        if (stop2.count != 0) BOOST_REQUIRE_GT(stop2.count, stop.count); // moved on, never back
+        // An earlier window ignores a stop at or past its start.
+        std::vector<sample> before, whole;
+        BOOST_REQUIRE(xor_decode_range(full, xs.front().t, stop.t, before, &stop, nullptr));
+        BOOST_REQUIRE(xor_decode_range(full, xs.front().t, stop.t, whole));
+        BOOST_REQUIRE_EQUAL(before.size(), whole.size());
+        BOOST_REQUIRE_EQUAL(before.size(), stop.count);
+      }
+    }
+  }
+  BOOST_TEST(resumed > 100);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
