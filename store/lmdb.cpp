@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <utility>
 
 namespace vigil::store::lmdb {
 
@@ -53,15 +54,25 @@ result<env> env::open(const std::string& dir, const env_options& opts) {
 
 env& env::operator=(env&& o) noexcept {
   if (this != &o) {
+    drain_pool();
     if (env_ != nullptr) mdb_env_close(env_);
     env_ = o.env_;
+    pool_ = std::move(o.pool_);
     o.env_ = nullptr;
   }
   return *this;
 }
 
 env::~env() {
+  drain_pool();
   if (env_ != nullptr) mdb_env_close(env_);
+}
+
+void env::drain_pool() noexcept {
+  if (!pool_) return;
+  std::lock_guard lock(pool_->mu);
+  for (MDB_txn* t : pool_->idle) mdb_txn_abort(t);
+  pool_->idle.clear();
 }
 
 status env::sync() { return to_status(mdb_env_sync(env_, 1), "mdb_env_sync"); }
@@ -97,13 +108,32 @@ status env::copy_to_fd(int fd, bool compact) const {
 
 // ---- txn --------------------------------------------------------------------
 
+namespace {
+/// Reset read txns an env keeps for reuse (more are aborted when they end).
+constexpr std::size_t max_idle_read_txns = 16;
+} // namespace
+
 result<txn> txn::begin(const env& e, bool read_only) {
   txn t;
   t.read_only_ = read_only;
+  if (read_only) t.pool_ = e.pool_.get();
   for (;;) {
-    if (int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0u, &t.txn_); rc != MDB_SUCCESS) {
-      t.txn_ = nullptr;
-      return to_status(rc, read_only ? "begin read txn" : "begin write txn");
+    MDB_txn* reuse = nullptr;
+    if (t.pool_ != nullptr) {
+      std::lock_guard lock(t.pool_->mu);
+      if (!t.pool_->idle.empty()) {
+        reuse = t.pool_->idle.back();
+        t.pool_->idle.pop_back();
+      }
+    }
+    if (reuse != nullptr && mdb_txn_renew(reuse) == MDB_SUCCESS) {
+      t.txn_ = reuse;
+    } else {
+      if (reuse != nullptr) mdb_txn_abort(reuse);
+      if (int rc = mdb_txn_begin(e.get(), nullptr, read_only ? MDB_RDONLY : 0u, &t.txn_); rc != MDB_SUCCESS) {
+        t.txn_ = nullptr;
+        return to_status(rc, read_only ? "begin read txn" : "begin write txn");
+      }
     }
     if (!read_only) return t;
     // LMDB 0.9 takes a reader's txn id from the lock file and only then
@@ -116,8 +146,7 @@ result<txn> txn::begin(const env& e, bool read_only) {
     // roots are N's. Otherwise begin again (rare: it takes a preemption).
     const std::uint64_t id = mdb_txn_id(t.txn_);
     if (e.last_txn_id() <= id + 1) return t;
-    mdb_txn_abort(t.txn_);
-    t.txn_ = nullptr;
+    t.abort();
   }
 }
 
@@ -126,6 +155,7 @@ txn& txn::operator=(txn&& o) noexcept {
     abort();
     txn_ = o.txn_;
     read_only_ = o.read_only_;
+    pool_ = o.pool_;
     o.txn_ = nullptr;
   }
   return *this;
@@ -139,7 +169,16 @@ status txn::commit() {
 }
 
 void txn::abort() noexcept {
-  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  if (txn_ == nullptr) return;
+  if (read_only_ && pool_ != nullptr) {
+    mdb_txn_reset(txn_); // the snapshot is released here, whether kept or not
+    std::unique_lock lock(pool_->mu);
+    if (pool_->idle.size() < max_idle_read_txns) {
+      pool_->idle.push_back(std::exchange(txn_, nullptr));
+      return;
+    }
+  }
+  mdb_txn_abort(txn_);
   txn_ = nullptr;
 }
 

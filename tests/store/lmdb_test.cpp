@@ -1,5 +1,6 @@
 #include "store/lmdb.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -104,6 +105,52 @@ BOOST_AUTO_TEST_CASE(a_read_txns_id_names_the_snapshot_it_reads) {
   for (auto& r : readers) r.join();
   BOOST_TEST(reads.load() > 0);
   BOOST_TEST(mismatches.load() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_reused_read_txn_reads_the_newest_commit_and_holds_no_snapshot_while_idle) {
+  // Ended read txns are kept reset and renewed by the next begin: a renewed
+  // one must see every commit before it, and an idle one must not pin its old
+  // snapshot (a writer then reuses the pages freed since).
+  env_fixture f;
+  auto put = [&](std::string_view k, std::string_view v) {
+    auto w = mdb::txn::begin(f.env, false);
+    BOOST_REQUIRE(w.has_value());
+    BOOST_REQUIRE(w->put(f.dbi, mdb::as_bytes(k), mdb::as_bytes(v)).is_ok());
+    BOOST_REQUIRE(w->commit().is_ok());
+  };
+  MDB_txn* first = nullptr;
+  for (int round = 0; round < 50; ++round) {
+    put("k", std::to_string(round));
+    auto r = mdb::txn::begin(f.env, true);
+    BOOST_REQUIRE(r.has_value());
+    if (round == 0) first = r->get();
+    BOOST_TEST((r->get() == first)); // the same txn, renewed
+    BOOST_TEST(mdb_txn_id(r->get()) == f.env.last_txn_id());
+    mdb::bytes v;
+    BOOST_REQUIRE(r->get(f.dbi, mdb::as_bytes("k"), &v).is_ok());
+    BOOST_TEST(std::string(v.begin(), v.end()) == std::to_string(round));
+  }
+  // Many at once (more than are kept idle), then all ended.
+  {
+    std::vector<mdb::txn> open;
+    for (int i = 0; i < 40; ++i) {
+      auto r = mdb::txn::begin(f.env, true);
+      BOOST_REQUIRE(r.has_value());
+      open.push_back(std::move(*r));
+    }
+    std::vector<MDB_txn*> handles;
+    for (auto& t : open) handles.push_back(t.get());
+    std::sort(handles.begin(), handles.end());
+    BOOST_TEST((std::adjacent_find(handles.begin(), handles.end()) == handles.end())); // no txn handed out twice
+  }
+  // Idle txns hold no snapshot: rewriting one value many times does not grow
+  // the file (each commit frees the previous pages; a pinned snapshot would
+  // keep them from reuse).
+  const std::string big(3000, 'x');
+  put("big", big);
+  const auto used = f.env.used_bytes();
+  for (int i = 0; i < 300; ++i) put("big", big + std::to_string(i));
+  BOOST_TEST(f.env.used_bytes() <= used + 16 * 4096);
 }
 
 BOOST_AUTO_TEST_CASE(get_reports_not_found_for_absent_keys) {
