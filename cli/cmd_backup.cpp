@@ -168,6 +168,7 @@ int cmd_compact(const compact_flags& f) {
     const bool busy = lock.error().code() == errc::unavailable;
     return fail("compact", lock.error().message() + (busy ? "; stop the node first" : ""));
   }
+  if (auto from = resolve_shard_count(node); !from) return fail("compact", from.error().message());
   std::uint64_t before = 0, after = 0;
   std::size_t shards = 0, sealed = 0;
   for (std::uint32_t id = 0; id < node.shard_count; ++id) {

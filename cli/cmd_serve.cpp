@@ -185,6 +185,9 @@ int cmd_serve(const serve_flags& f) {
   std::filesystem::create_directories(c->node.data_dir, ec);
   auto lock = store::dir_lock::take(c->node.data_dir, "another vigil process");
   if (!lock) return fail(lock.error().message());
+  auto from = resolve_shard_count(c->node);
+  if (!from) return fail(from.error().message());
+  std::printf("vigil: %u shards (%s)\n", c->node.shard_count, from->c_str());
   if (auto st = check_shards(c->node); !st) return fail(st.message());
   return run(*c, signals);
 }

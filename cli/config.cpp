@@ -1,8 +1,12 @@
 #include "cli/config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
@@ -11,6 +15,7 @@
 #include "actors/type_ids.hpp"
 #include "alert/notify_config.hpp"
 #include "api/request_params.hpp"
+#include "store/shard.hpp"
 
 namespace vigil::cli {
 
@@ -51,6 +56,10 @@ result<std::vector<std::uint32_t>> parse_shard_list(std::string_view s, std::uin
 }
 
 namespace {
+
+constexpr const char* cluster_needs_count =
+  "storage.shards: set a number on a cluster node (cluster.listen, peers or local_shards): every node must "
+  "place series by the same shard count, and 'auto' follows each machine's cores";
 
 /// Reads `node[key]` into `out` when present; errors name "section.key".
 template <class T>
@@ -163,9 +172,13 @@ status apply(const YAML::Node& root, vigil_config& c) {
   }
   if (auto s = root["storage"]) {
     VIGIL_TRY(read(s, "storage", "data_dir", c.node.data_dir));
-    VIGIL_TRY(read(s, "storage", "shards", c.node.shard_count));
-    if (c.node.shard_count == 0 || c.node.shard_count > 4096)
-      return invalid_argument("storage.shards: must be between 1 and 4096");
+    if (auto n = s["shards"]; n && n.IsScalar() && n.Scalar() == "auto") {
+      c.node.shard_count = 0; // resolve_shard_count() decides, from the data directory
+    } else if (n && !n.IsNull()) {
+      VIGIL_TRY(read(s, "storage", "shards", c.node.shard_count));
+      if (c.node.shard_count == 0 || c.node.shard_count > 4096)
+        return invalid_argument("storage.shards: must be 'auto' or between 1 and 4096");
+    }
     std::string fsync;
     VIGIL_TRY(read(s, "storage", "fsync", fsync));
     if (fsync == "always") c.node.sync = store::fsync_policy::always;
@@ -234,6 +247,7 @@ status apply(const YAML::Node& root, vigil_config& c) {
     }
     VIGIL_TRY(read(cl, "cluster", "local_shards", local));
     if (!local.empty()) {
+      if (c.node.shard_count == 0) return invalid_argument(cluster_needs_count);
       auto ids = parse_shard_list(local, c.node.shard_count);
       if (!ids) return invalid_argument("cluster.local_shards: " + ids.error().message());
       c.node.local_shards = std::move(*ids);
@@ -298,9 +312,44 @@ result<vigil_config> load_config(const std::string& user_yaml) {
   } catch (const YAML::Exception& e) {
     return invalid_argument(std::string("invalid YAML: ") + e.what());
   }
+  if (c.node.shard_count == 0 && (c.cluster_listen.port != 0 || !c.peers.empty()))
+    return invalid_argument(cluster_needs_count);
   c.api.query_timeout = c.node.query.timeout;
   c.api.rate_limit.service_label = c.node.service_label;
   return c;
+}
+
+result<std::string> resolve_shard_count(node_options& node) {
+  if (node.shard_count != 0) return std::string("storage.shards");
+  namespace fs = std::filesystem;
+  std::uint32_t dirs = 0; // 1 + the highest shard-NNN holding data
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(node.data_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    unsigned id = 0;
+    char tail = 0;
+    if (name.size() != 9 || std::sscanf(name.c_str(), "shard-%3u%c", &id, &tail) != 1 ||
+        !fs::exists(entry.path() / "data.mdb", ec))
+      continue;
+    store::shard_options so;
+    so.dir = entry.path().string();
+    so.map_size = node.map_size;
+    auto recorded = store::shard::read_recorded_shard_count(so);
+    if (!recorded) return std::move(recorded).error();
+    if (*recorded != 0) {
+      node.shard_count = *recorded;
+      return "recorded in " + name;
+    }
+    dirs = std::max(dirs, id + 1);
+  }
+  if (dirs != 0) { // written before the count was recorded: as many as there are
+    node.shard_count = dirs;
+    return std::string("the data directory's shard directories");
+  }
+  const unsigned cores = std::thread::hardware_concurrency();
+  node.shard_count = std::clamp(cores, 1u, max_auto_shards);
+  return "a new data directory: one per core (" + std::to_string(cores) + "), at most " +
+         std::to_string(max_auto_shards);
 }
 
 void apply_to_caf(const vigil_config& c, caf::actor_system_config& cfg) {

@@ -50,6 +50,16 @@ result<vigil_config> load_config(const std::string& user_yaml);
 /// io_error naming the file when it cannot be read.
 result<vigil_config> load_config_file(const std::string& path);
 
+/// storage.shards: 'auto' (node.shard_count 0) becomes the count recorded
+/// in the data directory's shards, else (a directory written before counts
+/// were recorded) the number of its shard directories, else (a new one) one
+/// shard per core, at most max_auto_shards: on a small machine fewer LMDB
+/// environments mean fewer commits (and fsyncs) per write and fewer reads
+/// per query. Returns where the count came from (for the start-up line); a
+/// set count is kept.
+result<std::string> resolve_shard_count(node_options& node);
+inline constexpr unsigned max_auto_shards = 8;
+
 /// Applies vigil's settings to a CAF config and registers message types.
 void apply_to_caf(const vigil_config& c, caf::actor_system_config& cfg);
 

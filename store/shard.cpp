@@ -116,6 +116,19 @@ status shard::check_shard_count(const shard_options& opts) {
   return status::ok();
 }
 
+result<std::uint32_t> shard::read_recorded_shard_count(const shard_options& opts) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(opts.dir) / "data.mdb", ec)) return std::uint32_t{0};
+  auto e = lmdb::env::open(opts.dir, env_options_of(opts));
+  if (!e) return std::move(e).error();
+  auto t = lmdb::txn::begin(*e, true);
+  if (!t) return std::move(t).error();
+  MDB_dbi meta = 0;
+  if (int rc = mdb_dbi_open(t->get(), "meta", 0, &meta); rc == MDB_NOTFOUND) return std::uint32_t{0};
+  else if (rc != MDB_SUCCESS) return lmdb::to_status(rc, "open sub-database meta");
+  return recorded_shard_count(*t, meta, name_of(opts));
+}
+
 status shard::check_encryption(const shard_options& opts) {
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::path(opts.dir) / "data.mdb", ec)) return status::ok();

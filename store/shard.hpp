@@ -211,6 +211,10 @@ public:
   /// shard_options::shard_count), reading only meta: ok when opts.dir holds
   /// no shard yet or none is recorded.
   static status check_shard_count(const shard_options& opts);
+  /// The node shard count recorded in the shard at opts.dir, reading only
+  /// meta: 0 when it holds no shard yet or none is recorded (written before
+  /// the count was).
+  static result<std::uint32_t> read_recorded_shard_count(const shard_options& opts);
 
   ~shard();
   shard(const shard&) = delete;

@@ -8,6 +8,8 @@ import time
 from harness import wait_until, run
 
 CONFIG = """
+storage:
+  shards: 8
 limits:
   max_series_per_metric: 64
 """
