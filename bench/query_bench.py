@@ -74,7 +74,10 @@ class Client:
     (Content-Length or chunked). http.client spent ~85 us of Python per
     request in its header parsing, the same for every system, which hid
     sub-millisecond differences between them and put a floor under the warm
-    repeats."""
+    repeats. Responses are received into one preallocated buffer (recv_into,
+    no allocation or copy per read): receiving into fresh objects cost ~0.3
+    ms of a 186 KB body, twice the transfer itself, again for every system
+    alike. The body is cut out of the buffer after the clock stops."""
 
     def __init__(self, name, url):
         self.name = name
@@ -82,11 +85,14 @@ class Client:
         self.host, self.port = u.hostname, u.port or 80
         self.base = u.path.rstrip("/")
         self.sock = None
+        self.rbuf = bytearray(4 << 20)  # grows for larger responses
+        self.rmv = memoryview(self.rbuf)
+        self.lo = self.hi = 0  # rbuf[lo:hi]: received, not yet consumed
 
     def _connect(self, timeout):
         self.sock = socket.create_connection((self.host, self.port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()  # received, not yet consumed
+        self.lo = self.hi = 0
 
     def _close(self):
         if self.sock is not None:
@@ -94,49 +100,70 @@ class Client:
         self.sock = None
 
     def _fill(self):
-        data = self.sock.recv(1 << 20)
-        if not data:
+        """Receives more bytes at rbuf[hi:], first moving the unconsumed ones
+        to the front (or growing the buffer) when it is full. Positions
+        relative to lo stay valid."""
+        if self.hi == len(self.rbuf):
+            if self.lo > 0:
+                n = self.hi - self.lo
+                self.rbuf[:n] = self.rbuf[self.lo:self.hi]
+                self.lo, self.hi = 0, n
+            else:
+                self.rmv.release()
+                self.rbuf.extend(bytes(len(self.rbuf)))
+                self.rmv = memoryview(self.rbuf)
+        got = self.sock.recv_into(self.rmv[self.hi:])
+        if got == 0:
             raise ConnectionError("connection closed by the server")
-        self.buf += data  # in place: amortized linear in the body's size
+        self.hi += got
 
-    def _take(self, n):
-        """The next n bytes (read into a buffer of that size)."""
-        out = bytearray(n)
-        have = min(n, len(self.buf))
-        out[:have] = self.buf[:have]
-        del self.buf[:have]
-        view = memoryview(out)
-        while have < n:
-            got = self.sock.recv_into(view[have:])
-            if got == 0:
-                raise ConnectionError("connection closed by the server")
-            have += got
-        return out
+    def _find(self, what, rel):
+        """Position (relative to lo) of `what` at or after `rel`, receiving
+        until it is there."""
+        while (i := self.rbuf.find(what, self.lo + rel, self.hi)) < 0:
+            rel = max(rel, self.hi - self.lo - len(what) + 1)
+            self._fill()
+        return i - self.lo
+
+    def _need(self, rel_end):
+        while self.hi - self.lo < rel_end:
+            self._fill()
 
     def _read_response(self):
-        """(status, headers dict with lower-case names, body bytes)."""
-        while (i := self.buf.find(b"\r\n\r\n")) < 0:
-            self._fill()
-        head = bytes(self.buf[:i]).decode("latin-1")
-        del self.buf[:i + 4]
-        lines = head.split("\r\n")
+        """(status, headers dict with lower-case names, the body's pieces as
+        (position, size) relative to lo, the response's length). The body
+        stays in the buffer until _take_body()."""
+        i = self._find(b"\r\n\r\n", 0)
+        lines = bytes(self.rmv[self.lo:self.lo + i]).decode("latin-1").split("\r\n")
+        pos = i + 4
         status = int(lines[0].split(" ", 2)[1])
         headers = {}
         for line in lines[1:]:
             k, _, v = line.partition(":")
             headers[k.strip().lower()] = v.strip()
+        pieces = []
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            body = bytearray()
             while True:
-                while (i := self.buf.find(b"\r\n")) < 0:
-                    self._fill()
-                size = int(bytes(self.buf[:i]).split(b";")[0], 16)
-                del self.buf[:i + 2]
-                body += self._take(size + 2)[:size]  # the chunk and its CRLF
+                e = self._find(b"\r\n", pos)
+                size = int(bytes(self.rmv[self.lo + pos:self.lo + e]).split(b";")[0], 16)
+                self._need(e + 2 + size + 2)  # the chunk's data and its CRLF
+                pieces.append((e + 2, size))
+                pos = e + 2 + size + 2
                 if size == 0:
                     break  # no trailers are sent to us
-            return status, headers, body
-        return status, headers, self._take(int(headers.get("content-length", "0")))
+        else:
+            n = int(headers.get("content-length", "0"))
+            self._need(pos + n)
+            pieces.append((pos, n))
+            pos += n
+        return status, headers, pieces, pos
+
+    def _take_body(self, pieces, length):
+        body = b"".join(self.rmv[self.lo + a:self.lo + a + n].tobytes() for a, n in pieces)
+        self.lo += length
+        if self.lo == self.hi:
+            self.lo = self.hi = 0
+        return body
 
     def get(self, path, params, timeout=150):
         """Returns (seconds, http status, parsed JSON or None, error text)."""
@@ -148,8 +175,9 @@ class Client:
                     self._connect(timeout)
                 t0 = time.perf_counter()
                 self.sock.sendall(req)
-                status, headers, body = self._read_response()
+                status, headers, pieces, length = self._read_response()
                 secs = time.perf_counter() - t0
+                body = self._take_body(pieces, length)
                 if headers.get("connection", "").lower() == "close":
                     self._close()
                 break
