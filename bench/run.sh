@@ -81,6 +81,34 @@ wait_http() {
   echo "timeout waiting for $1; last lines of $2:" >&2; tail -20 "$2" >&2; return 1
 }
 
+# wait_quiet MIN_S PID...: waits (at least MIN_S seconds, at most 300) until
+# each process used under 3 % of a core over the last 5 s. After a load the
+# systems still work in the background (VictoriaMetrics merges its parts;
+# Prometheus, once a minute, compacts a head spanning 24 h into blocks), and
+# queries measured meanwhile share the 2 cores with that work - in one run
+# every system's instant queries took 1.4-4x as long as in the next.
+wait_quiet() {
+  python3 - "$@" <<'PY'
+import os, sys, time
+min_wait, pids = float(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+tck = os.sysconf("SC_CLK_TCK")
+def cpu(p):
+    f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / tck
+t0 = time.time()
+while True:
+    a = [cpu(p) for p in pids]
+    time.sleep(5)
+    busy = [(cpu(p) - x) / 5 for p, x in zip(pids, a)]
+    if time.time() - t0 >= min_wait and max(busy) < 0.03:
+        break
+    if time.time() - t0 > 300:
+        print("still busy after 300 s; measuring anyway")
+        break
+print(f"systems idle after {time.time() - t0:.0f} s (CPU over the last 5 s: {', '.join(f'{x:.1%}' for x in busy)})")
+PY
+}
+
 # start_systems TAG: starts vigil, Prometheus and VictoriaMetrics with data in
 # $work/TAG-*, waits until they are ready; sets vp, pp, mp (their ports).
 start_systems() {
@@ -164,6 +192,8 @@ PY
       --timeout 300 "${systems[@]}" || rc=1
   fi
   if [ $rc = 0 ]; then
+    # Prometheus looks at its head once a minute: 65 s covers its compaction.
+    wait_quiet 65 "${pids[@]}"
     echo
     python3 "$here/query_bench.py" run --end-ms "$end_ms" --reps "$REPS" --warm "$WARM" \
       ${BENCH_JSON:+--json "$BENCH_JSON"} "${systems[@]}" || rc=1
