@@ -26,7 +26,8 @@ result<chunk_view> decode_chunk_record(std::span<const std::uint8_t> record) {
   if (record[0] != chunk_record_version)
     return corruption("chunk record: unknown version " + std::to_string(record[0]));
   if (record[1] != static_cast<std::uint8_t>(chunk_encoding::xor_v1) &&
-      record[1] != static_cast<std::uint8_t>(chunk_encoding::packed_v1))
+      record[1] != static_cast<std::uint8_t>(chunk_encoding::packed_v1) &&
+      record[1] != static_cast<std::uint8_t>(chunk_encoding::packed_shared_ts_v1))
     return corruption("chunk record: unknown encoding " + std::to_string(record[1]));
   chunk_view c;
   c.encoding = static_cast<chunk_encoding>(record[1]);
@@ -37,6 +38,7 @@ result<chunk_view> decode_chunk_record(std::span<const std::uint8_t> record) {
 
 bool decode_chunk_range(const chunk_view& c, timestamp_ms lo, timestamp_ms hi, std::vector<sample>& out) {
   if (c.encoding == chunk_encoding::packed_v1) return packed_decode_range(c.payload, lo, hi, out);
+  if (c.encoding == chunk_encoding::packed_shared_ts_v1) return false; // unresolved (read_chunk_record with a txn)
   return xor_decode_range(c.payload, lo, hi, out);
 }
 

@@ -24,6 +24,11 @@ namespace vigil::store {
 enum class chunk_encoding : std::uint8_t {
   xor_v1 = 1,    ///< store/xor_chunk.hpp (Prometheus XOR layout): open chunks, older sealed ones
   packed_v1 = 2, ///< store/packed_chunk.hpp (blocks of bit-packed times, decimal/XOR values): sealed chunks
+  /// packed_v1 whose blocks name their timestamp column in the shard's
+  /// `tscols` sub-database instead of holding it (written by `vigil compact`,
+  /// format 4; store/FORMAT.md §3). read_chunk_record() with a txn resolves
+  /// it to packed_v1: nothing past it sees this encoding.
+  packed_shared_ts_v1 = 3,
 };
 
 inline constexpr std::uint8_t chunk_record_version = 1;

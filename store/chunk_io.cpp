@@ -13,6 +13,84 @@ result<chunk_view> read_chunk_record(const schema& db, lmdb::bytes key, lmdb::by
   return decode_chunk_record(scratch);
 }
 
+tscol_key make_tscol_key(std::uint64_t id) noexcept {
+  tscol_key k;
+  for (int i = 0; i < 8; ++i) k[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(id >> (56 - 8 * i));
+  return k;
+}
+
+namespace {
+
+bool read_uvarint(std::span<const std::uint8_t> in, std::size_t* pos, std::uint64_t* out) noexcept {
+  std::uint64_t v = 0;
+  for (unsigned shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
+    const std::uint8_t b = in[(*pos)++];
+    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+void put_uvarint(std::vector<std::uint8_t>& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+std::size_t uvarint_size(std::uint64_t v) noexcept {
+  std::size_t n = 1;
+  while (v >= 0x80) v >>= 7, ++n;
+  return n;
+}
+
+} // namespace
+
+result<chunk_view> read_chunk_record(const lmdb::txn& t, const schema& db, lmdb::bytes key, lmdb::bytes stored,
+                                     std::vector<std::uint8_t>& scratch) {
+  auto c = read_chunk_record(db, key, stored, scratch);
+  if (!c || c->encoding != chunk_encoding::packed_shared_ts_v1) return c;
+  // payload = [uvarint N] block+, block = [uvarint L][uvarint n][u64 BE id][values]
+  // -> packed_v1: block = [uvarint L'][uvarint n][the column's bytes][values]
+  if (db.crypt || db.tscols == 0) return corruption("chunk record of shared timestamp columns in a shard without them");
+  const auto in = c->payload;
+  std::size_t pos = 0;
+  std::uint64_t total = 0;
+  if (!read_uvarint(in, &pos, &total)) return corruption("shared-column chunk: no sample count");
+  scratch.clear();
+  put_uvarint(scratch, total);
+  while (pos < in.size()) {
+    std::uint64_t len = 0, n = 0;
+    if (!read_uvarint(in, &pos, &len) || len > in.size() - pos) return corruption("shared-column chunk: bad block length");
+    const std::size_t end = pos + len;
+    std::size_t p = pos;
+    if (!read_uvarint(in, &p, &n) || end - p < 8) return corruption("shared-column chunk: bad block header");
+    std::uint64_t id = 0;
+    for (int i = 0; i < 8; ++i) id = id << 8 | in[p + static_cast<std::size_t>(i)];
+    p += 8;
+    lmdb::bytes col; // id 0: the column follows inline (it is used once)
+    const auto ck = make_tscol_key(id);
+    if (id != 0)
+      if (auto st = t.get(db.tscols, ck, &col); !st)
+        return corruption("shared timestamp column " + std::to_string(id) +
+                          (st.code() == errc::not_found ? std::string(" is missing") : ": " + st.message()));
+    const std::size_t body = uvarint_size(n) + col.size() + (end - p);
+    put_uvarint(scratch, body);
+    put_uvarint(scratch, n);
+    scratch.insert(scratch.end(), col.begin(), col.end());
+    scratch.insert(scratch.end(), in.begin() + static_cast<std::ptrdiff_t>(p), in.begin() + static_cast<std::ptrdiff_t>(end));
+    pos = end;
+  }
+  chunk_view out = *c;
+  out.encoding = chunk_encoding::packed_v1;
+  out.payload = scratch;
+  return out;
+}
+
 status put_chunk_record(lmdb::txn& t, const schema& db, const chunk_key& key, chunk_encoding enc,
                         timestamp_ms max_t, std::span<const std::uint8_t> payload,
                         std::vector<std::uint8_t>& scratch) {

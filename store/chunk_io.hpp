@@ -6,6 +6,8 @@
 // Thread-safety: as the txn and scratch buffer passed in (one thread each).
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,6 +26,16 @@ namespace vigil::store {
 /// does not decrypt (altered, moved, or not encrypted) or does not parse.
 result<chunk_view> read_chunk_record(const schema& db, lmdb::bytes key, lmdb::bytes stored,
                                      std::vector<std::uint8_t>& scratch);
+/// read_chunk_record() of a sealed chunk record, read in txn `t`: a record
+/// of shared timestamp columns (packed_shared_ts_v1) is rebuilt as the
+/// packed_v1 payload it stands for, in `scratch`, its columns looked up in
+/// `tscols`; corruption naming the column when one is missing.
+result<chunk_view> read_chunk_record(const lmdb::txn& t, const schema& db, lmdb::bytes key, lmdb::bytes stored,
+                                     std::vector<std::uint8_t>& scratch);
+
+/// The key of a shared timestamp column in `tscols`: [u64 BE id].
+using tscol_key = std::array<std::uint8_t, 8>;
+tscol_key make_tscol_key(std::uint64_t id) noexcept;
 
 /// Writes the record (header + payload) under `key` with MDB_RESERVE,
 /// encrypted in an encrypted store (`scratch` then holds the plain record).

@@ -79,7 +79,7 @@ result<bool> chunk_reader::current(series_ref ref, timestamp_ms hi, chunk_view* 
     return true;
   }
   plain_key_.clear();
-  auto rec = read_chunk_record(db_, key, c_.value(), plain_);
+  auto rec = read_chunk_record(*txn_, db_, key, c_.value(), plain_);
   if (!rec) return bad_chunk(rec.error());
   if (db_.crypt) plain_key_.assign(key.begin(), key.end());
   *out = *rec;

@@ -123,7 +123,7 @@ status head::load_last_chunk(lmdb::txn& t, memseries& s) {
   timestamp_ms start = 0;
   if (!*at || !decode_chunk_key(c->key(), &ref, &start) || ref != s.ref) return status::ok(); // no chunks
   const std::string where = "chunk (series " + std::to_string(s.ref) + ", t " + std::to_string(start) + "): ";
-  auto rec = read_chunk_record(db_, c->key(), c->value(), plain_);
+  auto rec = read_chunk_record(t, db_, c->key(), c->value(), plain_);
   if (!rec) return corruption(where + rec.error().message());
   if (rec->encoding != chunk_encoding::xor_v1) {
     chunk_iterator it;
@@ -237,9 +237,9 @@ void merge_samples(const std::vector<sample>& cur, const sample* first, const sa
 }
 
 /// Decodes every sample of the chunk record `record` stored under `key`.
-status decode_all(const schema& db, const chunk_key& key, std::span<const std::uint8_t> record,
+status decode_all(const lmdb::txn& t, const schema& db, const chunk_key& key, std::span<const std::uint8_t> record,
                   std::vector<std::uint8_t>& scratch, std::vector<sample>& out) {
-  auto rec = read_chunk_record(db, key, record, scratch);
+  auto rec = read_chunk_record(t, db, key, record, scratch);
   if (!rec) return std::move(rec).error();
   chunk_iterator it;
   it.reset(*rec);
@@ -311,7 +311,7 @@ status head::merge_into_sealed(lmdb::txn& t, memseries& s, timestamp_ms start, c
   lmdb::bytes val;
   VIGIL_TRY(t.get(db_.chunks, key, &val));
   std::vector<sample> cur;
-  if (auto st = decode_all(db_, key, val, plain_, cur); !st)
+  if (auto st = decode_all(t, db_, key, val, plain_, cur); !st)
     return corruption("chunk (series " + std::to_string(s.ref) + ", t " + std::to_string(start) + "): " +
                       st.message());
   merge_samples(cur, first, last, merged_, stats);

@@ -30,10 +30,11 @@ status check_format(lmdb::txn& t, MDB_dbi meta, std::uint8_t fresh_version, std:
   }
   VIGIL_TRY(st);
   if (v.size() != 1) return corruption("meta format_version: " + std::to_string(v.size()) + " bytes, want 1");
-  if (v[0] != format_version && v[0] != format_version_encrypted && v[0] != format_version_dict)
+  if (v[0] != format_version && v[0] != format_version_encrypted && v[0] != format_version_dict &&
+      v[0] != format_version_shared_ts)
     return corruption("meta format_version: unknown version " + std::to_string(v[0]) + " (this build reads " +
-                      std::to_string(format_version) + ", " + std::to_string(format_version_encrypted) + " and " +
-                      std::to_string(format_version_dict) + ")");
+                      std::to_string(format_version) + ", " + std::to_string(format_version_encrypted) + ", " +
+                      std::to_string(format_version_dict) + " and " + std::to_string(format_version_shared_ts) + ")");
   *version = v[0];
   return status::ok();
 }
@@ -43,7 +44,8 @@ std::string prefixed(std::string_view name, const std::string& msg) {
 }
 
 status check_version(std::uint8_t version, bool encrypted, std::string_view name) {
-  if (encrypted ? version == format_version_encrypted : version == format_version || version == format_version_dict)
+  if (encrypted ? version == format_version_encrypted
+                : version == format_version || version == format_version_dict || version == format_version_shared_ts)
     return status::ok();
   return corruption(prefixed(name, "meta format_version " + std::to_string(version) + " disagrees with " +
                                        (encrypted ? "the encryption records" : "the missing encryption records")));
@@ -156,13 +158,21 @@ result<schema> open_schema(const lmdb::env& e, cipher* crypt, std::string_view n
   auto encrypted = check_key(*t, s.meta, crypt, name);
   if (!encrypted) return std::move(encrypted).error();
   VIGIL_TRY(check_version(version, *encrypted, name));
-  if (version == format_version_dict) {
+  if (version == format_version_dict || version == format_version_shared_ts) {
     lmdb::bytes v;
     status st = t->get(s.meta, lmdb::as_bytes(meta_label_dict_key), &v);
-    if (st.code() == errc::not_found) return corruption(prefixed(name, "format 3 without a label dictionary in meta"));
-    VIGIL_TRY(st);
-    if (v.empty() || v[0] != 1) return corruption(prefixed(name, "meta label_dict: unknown version"));
-    s.label_dict = std::make_shared<const std::string>(reinterpret_cast<const char*>(v.data()) + 1, v.size() - 1);
+    if (st.code() == errc::not_found && version == format_version_dict)
+      return corruption(prefixed(name, "format 3 without a label dictionary in meta"));
+    if (st.code() != errc::not_found) {
+      VIGIL_TRY(st);
+      if (v.empty() || v[0] != 1) return corruption(prefixed(name, "meta label_dict: unknown version"));
+      s.label_dict = std::make_shared<const std::string>(reinterpret_cast<const char*>(v.data()) + 1, v.size() - 1);
+    }
+  }
+  if (version == format_version_shared_ts) {
+    auto d = t->open_dbi("tscols", 0u);
+    if (!d) return std::move(d).error();
+    s.tscols = *d;
   }
   if (*encrypted) {
     auto d = t->open_dbi("values", 0u);

@@ -26,6 +26,10 @@ inline constexpr std::uint8_t format_version_encrypted = 2;
 /// dictionary in meta["label_dict"] (store/label_dict.hpp; written by
 /// `vigil compact`): a build that predates it refuses it at open.
 inline constexpr std::uint8_t format_version_dict = 3;
+/// Format 3 (the dictionary optional) whose sealed chunk records may be
+/// packed_shared_ts_v1, naming timestamp columns kept once in `tscols`
+/// (written by `vigil compact`): a build that predates it refuses it at open.
+inline constexpr std::uint8_t format_version_shared_ts = 4;
 
 /// Keys of the `meta` sub-database.
 inline constexpr std::string_view meta_format_key = "format_version";
@@ -52,6 +56,7 @@ struct schema {
   MDB_dbi rollups = 0;    ///< (ref, resolution[, window start]) -> watermark / window record (FORMAT.md §7)
   MDB_dbi wal = 0;        ///< seq -> the samples one txn appended to open chunks (store/wal.hpp)
   MDB_dbi heads = 0;      ///< ref -> the series' open chunk: [start][chunk record] (store/chunk_io.hpp)
+  MDB_dbi tscols = 0;     ///< format 4: column id (u64 BE) -> a timestamp column shared by chunk records; 0: none
   /// The cipher of an encrypted store (owned by the shard, outlives every
   /// copy of the schema); null when the store is not encrypted.
   const cipher* crypt = nullptr;

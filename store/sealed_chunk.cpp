@@ -84,7 +84,7 @@ status chunk_sealer::join_previous(lmdb::txn& t, series_ref ref, timestamp_ms st
   timestamp_ms prev_start = 0;
   if (!*at || !decode_chunk_key(c->key(), &prev_ref, &prev_start) || prev_ref != ref || prev_start >= start)
     return status::ok(); // no earlier record
-  auto prev = read_chunk_record(db_, c->key(), c->value(), plain_);
+  auto prev = read_chunk_record(t, db_, c->key(), c->value(), plain_);
   if (!prev) return bad_chunk(ref, prev_start, prev.error().message());
   if (prev->encoding != chunk_encoding::packed_v1) return status::ok(); // older XOR records stay as they are
   auto count = packed_count(prev->payload);

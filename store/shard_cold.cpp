@@ -202,7 +202,7 @@ status copy_step(shard::impl& s, cold_pass& ps, const retention_policy& policy, 
       series_ref r = 0;
       timestamp_ms start = 0;
       if (!decode_chunk_key(chunk_c->key(), &r, &start) || r != ref) break;
-      auto rec = read_chunk_record(s.db, chunk_c->key(), chunk_c->value(), plain);
+      auto rec = read_chunk_record(*t, s.db, chunk_c->key(), chunk_c->value(), plain);
       if (!rec) return corruption("chunk (series " + std::to_string(ref) + ", t " + std::to_string(start) +
                                   "): " + rec.error().message());
       if (rec->max_t >= ps.cutoff) break; // a series' chunks are ordered and disjoint

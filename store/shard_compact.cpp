@@ -9,12 +9,17 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <unordered_map>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/hash.hpp"
+#include "store/chunk_io.hpp"
+#include "store/codec_intseq.hpp"
 #include "store/compress.hpp"
 #include "store/label_dict.hpp"
 #include "store/shard_impl.hpp"
@@ -77,7 +82,7 @@ using value_rewrite = std::function<status(const std::string& db, MDB_val& v, st
 /// records in key order with MDB_APPEND (MDB_APPENDDUP for further items of
 /// a key), committing every `batch` records so no write txn grows large.
 status copy_in_key_order(const lmdb::env& src, const lmdb::env& dst, const value_rewrite& rewrite,
-                         std::size_t batch = 65536) {
+                         const std::string& skip = {}, std::size_t batch = 65536) {
   auto rt = lmdb::txn::begin(src, true);
   if (!rt) return std::move(rt).error();
   MDB_dbi main = 0;
@@ -100,6 +105,7 @@ status copy_in_key_order(const lmdb::env& src, const lmdb::env& dst, const value
   std::size_t in_txn = 0;
   std::vector<std::uint8_t> buf;
   for (const auto& name : names) {
+    if (name == skip) continue; // rebuilt by the caller
     MDB_dbi from = 0;
     unsigned flags = 0;
     if (int rc = mdb_dbi_open(rt->get(), name.c_str(), 0, &from); rc != MDB_SUCCESS)
@@ -201,6 +207,189 @@ result<std::string> plan_label_dict(const lmdb::env& e, std::string* old) {
   return build_label_dict(kept, target);
 }
 
+/// Shared timestamp columns (chunk encoding 3, store/FORMAT.md §3): the
+/// series of one scrape target are scraped together, so their sealed chunks
+/// of one period hold the same timestamp column (with scrape jitter, ~5-7
+/// bits a sample: a third or more of a record). Compaction keeps each such
+/// column once, in `tscols`, and the records name it.
+class ts_sharing {
+public:
+  /// Columns shorter than this stay inline (a name costs 8 bytes).
+  static constexpr std::size_t min_column = 16;
+
+  /// Reads the records of `src` (resolving records of an earlier compaction)
+  /// and counts each column's uses.
+  status count(const lmdb::env& src) {
+    VIGIL_TRY(open_src(src));
+    auto c = lmdb::cursor::open(*txn_, db_.chunks);
+    if (!c) return std::move(c).error();
+    for (auto at = c->move(MDB_FIRST);; at = c->move(MDB_NEXT)) {
+      if (!at) return std::move(at).error();
+      if (!*at) break;
+      auto rec = read_chunk_record(*txn_, db_, c->key(), c->value(), resolved_);
+      if (!rec) return std::move(rec).error();
+      if (rec->encoding != chunk_encoding::packed_v1) continue;
+      VIGIL_TRY(for_each_block(rec->payload, [&](std::uint64_t, std::span<const std::uint8_t> col,
+                                                 std::span<const std::uint8_t>) {
+        if (col.size() >= min_column) ++uses_[id_of(col)];
+      }));
+    }
+    return status::ok();
+  }
+
+  /// The record to write for `v`: encoding 3 when one of its blocks'
+  /// columns is used more than once; else `v` (or, when `v` was encoding 3,
+  /// the packed_v1 record it stands for).
+  status rewrite(lmdb::bytes key, MDB_val& v, std::vector<std::uint8_t>& buf) {
+    const lmdb::bytes stored(static_cast<const std::uint8_t*>(v.mv_data), v.mv_size);
+    auto rec = read_chunk_record(*txn_, db_, key, stored, resolved_);
+    if (!rec) return std::move(rec).error();
+    if (rec->encoding != chunk_encoding::packed_v1) return status::ok();
+    bool shared = false;
+    payload_.clear();
+    const auto total = packed_count(rec->payload);
+    if (!total) return std::move(total).error();
+    put_uvarint(payload_, *total);
+    VIGIL_TRY(for_each_block(rec->payload, [&](std::uint64_t n, std::span<const std::uint8_t> col,
+                                               std::span<const std::uint8_t> values) {
+      std::uint64_t id = 0;
+      if (col.size() >= min_column) {
+        const std::uint64_t h = id_of(col);
+        if (auto u = uses_.find(h); u != uses_.end() && u->second >= 2) {
+          auto [it, fresh] = kept_.try_emplace(h, col.begin(), col.end());
+          if (fresh || std::equal(col.begin(), col.end(), it->second.begin(), it->second.end())) id = h;
+        }
+      }
+      shared = shared || id != 0;
+      block_.clear();
+      put_uvarint(block_, n);
+      for (int i = 7; i >= 0; --i) block_.push_back(static_cast<std::uint8_t>(id >> (8 * i)));
+      if (id == 0) block_.insert(block_.end(), col.begin(), col.end());
+      block_.insert(block_.end(), values.begin(), values.end());
+      put_uvarint(payload_, block_.size());
+      payload_.insert(payload_.end(), block_.begin(), block_.end());
+    }));
+    if (!shared) {
+      if (stored.size() > 1 && stored[1] == static_cast<std::uint8_t>(chunk_encoding::packed_shared_ts_v1)) {
+        buf.clear();
+        append_chunk_record(buf, chunk_encoding::packed_v1, rec->max_t, rec->payload);
+        v.mv_data = buf.data();
+        v.mv_size = buf.size();
+      }
+      return status::ok();
+    }
+    buf.clear();
+    append_chunk_record(buf, chunk_encoding::packed_shared_ts_v1, rec->max_t, payload_);
+    v.mv_data = buf.data();
+    v.mv_size = buf.size();
+    return status::ok();
+  }
+
+  bool any() const noexcept { return !kept_.empty(); }
+
+  /// Writes the kept columns into `tscols` of `dst` and marks it format 4.
+  status write(const lmdb::env& dst) {
+    txn_.reset(); // done reading the source
+    auto t = lmdb::txn::begin(dst, false);
+    if (!t) return std::move(t).error();
+    auto d = t->open_dbi("tscols", 0u);
+    if (!d) return std::move(d).error();
+    for (const auto& [id, col] : kept_) {
+      const auto k = make_tscol_key(id);
+      MDB_val kv = lmdb::to_val(k), vv = lmdb::to_val(col);
+      if (int rc = mdb_put(t->get(), *d, &kv, &vv, MDB_APPEND); rc != MDB_SUCCESS)
+        return lmdb::to_status(rc, "write tscols");
+    }
+    auto meta = t->open_dbi("meta", 0u);
+    if (!meta) return std::move(meta).error();
+    const std::uint8_t version[1] = {format_version_shared_ts};
+    VIGIL_TRY(t->put(*meta, lmdb::as_bytes(meta_format_key), version));
+    return t->commit();
+  }
+
+private:
+  status open_src(const lmdb::env& src) {
+    auto t = lmdb::txn::begin(src, true);
+    if (!t) return std::move(t).error();
+    txn_.emplace(std::move(*t));
+    auto chunks = txn_->open_dbi("chunks", 0u);
+    if (!chunks) return std::move(chunks).error();
+    db_.chunks = *chunks;
+    if (auto d = txn_->open_dbi("tscols", 0u); d) db_.tscols = *d; // format 4: an earlier compaction's
+    return status::ok();
+  }
+
+  /// id (never 0) of a column.
+  static std::uint64_t id_of(std::span<const std::uint8_t> col) noexcept {
+    const std::uint64_t h =
+      hash_bytes(std::string_view(reinterpret_cast<const char*>(col.data()), col.size()));
+    return h == 0 ? 1 : h;
+  }
+
+  static void put_uvarint(std::vector<std::uint8_t>& out, std::uint64_t v) {
+    while (v >= 0x80) {
+      out.push_back(static_cast<std::uint8_t>(v | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<std::uint8_t>(v));
+  }
+
+  static bool get_uvarint(std::span<const std::uint8_t> in, std::size_t* pos, std::uint64_t* out) noexcept {
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
+      const std::uint8_t b = in[(*pos)++];
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /// Calls f(n, timestamp column bytes, value section bytes) for each block
+  /// of a packed_v1 payload.
+  template <class F>
+  status for_each_block(std::span<const std::uint8_t> payload, F&& f) {
+    std::size_t pos = 0;
+    std::uint64_t total = 0;
+    if (!get_uvarint(payload, &pos, &total)) return corruption("packed chunk: no sample count");
+    while (pos < payload.size()) {
+      std::uint64_t len = 0, n = 0;
+      if (!get_uvarint(payload, &pos, &len) || len > payload.size() - pos)
+        return corruption("packed chunk: bad block length");
+      const auto block = payload.subspan(pos, len);
+      std::size_t p = 0;
+      if (!get_uvarint(block, &p, &n) || n == 0 || n > packed_block_max_samples)
+        return corruption("packed chunk: bad block count");
+      const std::size_t col_start = p;
+      scratch_.resize(n);
+      if (const char* why = intseq_decode(block, &p, n, scratch_.data()))
+        return corruption(std::string("packed chunk timestamps: ") + why);
+      f(n, block.subspan(col_start, p - col_start), block.subspan(p));
+      pos += len;
+    }
+    return status::ok();
+  }
+
+  std::optional<lmdb::txn> txn_; ///< a read txn of the source
+  schema db_;                    ///< the source's chunks (and tscols), unencrypted
+  std::unordered_map<std::uint64_t, std::uint32_t> uses_;
+  std::map<std::uint64_t, std::vector<std::uint8_t>> kept_;
+  std::vector<std::uint8_t> resolved_, payload_, block_;
+  std::vector<std::uint64_t> scratch_;
+};
+
+/// Whether the shard in `e` is encrypted (meta holds the scheme record).
+result<bool> encrypted(const lmdb::env& e) {
+  auto t = lmdb::txn::begin(e, true);
+  if (!t) return std::move(t).error();
+  auto meta = t->open_dbi("meta", 0u);
+  if (!meta) return std::move(meta).error();
+  lmdb::bytes v;
+  return t->get(*meta, lmdb::as_bytes(meta_encryption_key), &v).is_ok();
+}
+
 /// Makes the copy format 3 with `dict` in meta.
 status mark_dict(const lmdb::env& e, const std::string& dict) {
   auto t = lmdb::txn::begin(e, false);
@@ -275,7 +464,15 @@ result<dense_compaction> compact_dense(const shard_options& opts) {
     std::optional<label_dict_encoder> enc;
     if (!dict->empty()) enc.emplace(*dict);
     std::vector<std::uint8_t> raw;
+    auto crypt = encrypted(*src);
+    if (!crypt) return status{crypt.error().code(), name_of(opts) + ": " + crypt.error().message()};
+    std::optional<ts_sharing> ts;
+    if (!*crypt) {
+      ts.emplace();
+      if (auto st = ts->count(*src); !st) return status{st.code(), name_of(opts) + ": " + st.message()};
+    }
     auto rewrite = [&](const std::string& db, MDB_val& v, std::vector<std::uint8_t>& buf) -> status {
+      if (ts && db == "chunks") return ts->rewrite({}, v, buf);
       if (!enc || db != "series") return status::ok();
       raw.clear();
       VIGIL_TRY(raw_labels({static_cast<const std::uint8_t*>(v.mv_data), v.mv_size},
@@ -286,8 +483,9 @@ result<dense_compaction> compact_dense(const shard_options& opts) {
       v.mv_size = buf.size();
       return status::ok();
     };
-    status st = copy_in_key_order(*src, *dst, rewrite);
+    status st = copy_in_key_order(*src, *dst, rewrite, "tscols");
     if (st.is_ok() && enc) st = mark_dict(*dst, *dict);
+    if (st.is_ok() && ts && ts->any()) st = ts->write(*dst);
     if (!st) {
       fs::remove_all(tmp, ec);
       return status{st.code(), name_of(opts) + ": " + st.message()};

@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(rejects_unknown_versions_and_encodings) {
   auto bad = rec;
   bad[0] = 2;
   BOOST_TEST(decode_chunk_record(bad).error().code() == errc::corruption);
-  for (std::uint8_t enc : {0, 3, 9, 255}) {
+  for (std::uint8_t enc : {0, 4, 9, 255}) {
     bad = rec;
     bad[1] = enc;
     BOOST_TEST(decode_chunk_record(bad).error().code() == errc::corruption);
