@@ -179,6 +179,51 @@ BOOST_AUTO_TEST_CASE(scrape_targets_keep_their_timestamps_once_and_every_path_re
 }
 
 
+BOOST_AUTO_TEST_CASE(a_late_sample_lands_in_an_older_shared_column_record) {
+  // 700 scrapes: a series' samples span two sealed records (at most 480 a
+  // record), the first of shared columns after compaction; a late sample in
+  // it is merged (the record decoded - columns resolved - and rewritten).
+  shard_fixture f(fsync_policy::never);
+  std::mt19937_64 rng(5);
+  auto scrape_range = [&](int from, int to) {
+    for (int k = from; k < to; ++k) {
+      write_batch b;
+      for (int target = 0; target < 4; ++target) {
+        const timestamp_ms t = t0 + k * 15'000 + target * 1000 + static_cast<timestamp_ms>(rng() % 20);
+        for (int i = 0; i < 10; ++i)
+          b.items.push_back({labels{{"__name__", "m" + std::to_string(i)}, {"target", std::to_string(target)}},
+                             {{t, static_cast<double>(k + i)}}});
+      }
+      f.append(b);
+    }
+  };
+  scrape_range(0, 700);
+  const auto want = everything(f);
+  f.close();
+  BOOST_REQUIRE(compact_dense(f.opts).has_value());
+  BOOST_TEST(format_of(f.opts.dir) == int{format_version_shared_ts});
+  f.reopen();
+  BOOST_REQUIRE(everything(f) == want);
+  write_batch late;
+  for (int i = 0; i < 10; ++i)
+    late.items.push_back({labels{{"__name__", "m" + std::to_string(i)}, {"target", "0"}}, {{t0 + 10 * 15'000 + 500, -2.0}}});
+  const auto st = f.append(late);
+  BOOST_TEST(st.appended == 10u);
+  const auto got = everything(f);
+  BOOST_REQUIRE_EQUAL(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    auto w = want[i].samples;
+    if (got[i].lbls.get("target") == "0") {
+      w.push_back({t0 + 10 * 15'000 + 500, -2.0});
+      std::sort(w.begin(), w.end(), [](const sample& a, const sample& b) { return a.t < b.t; });
+    }
+    BOOST_REQUIRE(got[i].samples == w);
+  }
+  f.close();
+  f.reopen();
+  BOOST_TEST(everything(f) == got);
+}
+
 BOOST_AUTO_TEST_CASE(every_sample_stays_and_the_file_shrinks) {
   shard_fixture f(fsync_policy::never);
   scrape(f, 300, 200); // 120-sample cuts: every series has a sealed and an open chunk
