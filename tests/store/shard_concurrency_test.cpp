@@ -4,6 +4,7 @@
 // see whole commits only. Also meant for ThreadSanitizer builds of the store.
 #include <atomic>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -69,6 +70,21 @@ void reader(const shard& sh, const std::atomic<bool>& done, problems& bad, std::
       }
       if (n < last_n) bad.add("m: went back in time");
       last_n = n;
+    }
+    // A window at the open chunks' end, moving forward as the data grows (as
+    // a rule's or a dashboard's): such reads resume where the last stopped
+    // (store/xor_resume_cache.hpp), from both readers at once.
+    if (last_n >= 12) {
+      const timestamp_ms from = timestamp_ms(last_n - 10);
+      auto w = sh.select({*m}, {from * 1000, std::numeric_limits<timestamp_ms>::max()});
+      if (!w) return bad.add("select window: " + w.error().to_string());
+      if (w->size() != fixed_series) bad.add("window: " + std::to_string(w->size()) + " series");
+      for (const auto& s : *w) {
+        if (s.samples.size() < 10) bad.add("window: " + std::to_string(s.samples.size()) + " samples");
+        for (std::size_t j = 0; j < s.samples.size(); ++j)
+          if (s.samples[j].t != (from + timestamp_ms(j)) * 1000 || s.samples[j].v != double(from + timestamp_ms(j)))
+            bad.add("window: wrong sample at " + std::to_string(s.samples[j].t));
+      }
     }
     auto b = sh.select({*m2, *all_k}, time_range::all());
     if (!b) return bad.add("select m2: " + b.error().to_string());
