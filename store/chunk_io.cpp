@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include "store/varint.hpp"
+
 namespace vigil::store {
 
 result<chunk_view> read_chunk_record(const schema& db, lmdb::bytes key, lmdb::bytes stored,
@@ -20,27 +22,6 @@ tscol_key make_tscol_key(std::uint64_t id) noexcept {
 }
 
 namespace {
-
-bool read_uvarint(std::span<const std::uint8_t> in, std::size_t* pos, std::uint64_t* out) noexcept {
-  std::uint64_t v = 0;
-  for (unsigned shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
-    const std::uint8_t b = in[(*pos)++];
-    v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) {
-      *out = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-void put_uvarint(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<std::uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<std::uint8_t>(v));
-}
 
 std::size_t uvarint_size(std::uint64_t v) noexcept {
   std::size_t n = 1;
@@ -62,7 +43,7 @@ result<chunk_view> read_chunk_record(const lmdb::txn& t, const schema& db, lmdb:
   std::uint64_t total = 0;
   if (!read_uvarint(in, &pos, &total)) return corruption("shared-column chunk: no sample count");
   scratch.clear();
-  put_uvarint(scratch, total);
+  append_uvarint(scratch, total);
   while (pos < in.size()) {
     std::uint64_t len = 0, n = 0;
     if (!read_uvarint(in, &pos, &len) || len > in.size() - pos) return corruption("shared-column chunk: bad block length");
@@ -79,8 +60,8 @@ result<chunk_view> read_chunk_record(const lmdb::txn& t, const schema& db, lmdb:
         return corruption("shared timestamp column " + std::to_string(id) +
                           (st.code() == errc::not_found ? std::string(" is missing") : ": " + st.message()));
     const std::size_t body = uvarint_size(n) + col.size() + (end - p);
-    put_uvarint(scratch, body);
-    put_uvarint(scratch, n);
+    append_uvarint(scratch, body);
+    append_uvarint(scratch, n);
     scratch.insert(scratch.end(), col.begin(), col.end());
     scratch.insert(scratch.end(), in.begin() + static_cast<std::ptrdiff_t>(p), in.begin() + static_cast<std::ptrdiff_t>(end));
     pos = end;

@@ -21,6 +21,7 @@
 #include "store/chunk_io.hpp"
 #include "store/codec_intseq.hpp"
 #include "store/compress.hpp"
+#include "store/varint.hpp"
 #include "store/label_dict.hpp"
 #include "store/shard_impl.hpp"
 
@@ -249,7 +250,7 @@ public:
     payload_.clear();
     const auto total = packed_count(rec->payload);
     if (!total) return std::move(total).error();
-    put_uvarint(payload_, *total);
+    append_uvarint(payload_, *total);
     VIGIL_TRY(for_each_block(rec->payload, [&](std::uint64_t n, std::span<const std::uint8_t> col,
                                                std::span<const std::uint8_t> values) {
       std::uint64_t id = 0;
@@ -262,11 +263,11 @@ public:
       }
       shared = shared || id != 0;
       block_.clear();
-      put_uvarint(block_, n);
+      append_uvarint(block_, n);
       for (int i = 7; i >= 0; --i) block_.push_back(static_cast<std::uint8_t>(id >> (8 * i)));
       if (id == 0) block_.insert(block_.end(), col.begin(), col.end());
       block_.insert(block_.end(), values.begin(), values.end());
-      put_uvarint(payload_, block_.size());
+      append_uvarint(payload_, block_.size());
       payload_.insert(payload_.end(), block_.begin(), block_.end());
     }));
     if (!shared) {
@@ -326,41 +327,20 @@ private:
     return h == 0 ? 1 : h;
   }
 
-  static void put_uvarint(std::vector<std::uint8_t>& out, std::uint64_t v) {
-    while (v >= 0x80) {
-      out.push_back(static_cast<std::uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    out.push_back(static_cast<std::uint8_t>(v));
-  }
-
-  static bool get_uvarint(std::span<const std::uint8_t> in, std::size_t* pos, std::uint64_t* out) noexcept {
-    std::uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
-      const std::uint8_t b = in[(*pos)++];
-      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if (b < 0x80) {
-        *out = v;
-        return true;
-      }
-    }
-    return false;
-  }
-
   /// Calls f(n, timestamp column bytes, value section bytes) for each block
   /// of a packed_v1 payload.
   template <class F>
   status for_each_block(std::span<const std::uint8_t> payload, F&& f) {
     std::size_t pos = 0;
     std::uint64_t total = 0;
-    if (!get_uvarint(payload, &pos, &total)) return corruption("packed chunk: no sample count");
+    if (!read_uvarint(payload, &pos, &total)) return corruption("packed chunk: no sample count");
     while (pos < payload.size()) {
       std::uint64_t len = 0, n = 0;
-      if (!get_uvarint(payload, &pos, &len) || len > payload.size() - pos)
+      if (!read_uvarint(payload, &pos, &len) || len > payload.size() - pos)
         return corruption("packed chunk: bad block length");
       const auto block = payload.subspan(pos, len);
       std::size_t p = 0;
-      if (!get_uvarint(block, &p, &n) || n == 0 || n > packed_block_max_samples)
+      if (!read_uvarint(block, &p, &n) || n == 0 || n > packed_block_max_samples)
         return corruption("packed chunk: bad block count");
       const std::size_t col_start = p;
       scratch_.resize(n);

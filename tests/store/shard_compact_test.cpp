@@ -90,6 +90,25 @@ std::map<int, std::size_t> encodings_of(const std::string& dir) {
   return out;
 }
 
+/// Scrapes k in [from, to) of `targets` targets with `per_target` series
+/// each (m<i>{target}): a target's series share one jittered timestamp per
+/// scrape (0-19 ms), the targets differ; the value of series i of target g
+/// at scrape k is value(k, i, g).
+template <class Value>
+void scrape_targets(shard_fixture& f, std::mt19937_64& rng, int from, int to, int targets, int per_target,
+                    Value value) {
+  for (int k = from; k < to; ++k) {
+    write_batch b;
+    for (int target = 0; target < targets; ++target) {
+      const timestamp_ms t = t0 + k * 15'000 + target * 1000 + static_cast<timestamp_ms>(rng() % 20);
+      for (int i = 0; i < per_target; ++i)
+        b.items.push_back({labels{{"__name__", "m" + std::to_string(i)}, {"target", std::to_string(target)}},
+                           {{t, value(k, i, target)}}});
+    }
+    f.append(b);
+  }
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(shard_compact)
@@ -99,19 +118,10 @@ BOOST_AUTO_TEST_CASE(scrape_targets_keep_their_timestamps_once_and_every_path_re
   // target's series share their timestamp column, the targets' differ.
   shard_fixture f(fsync_policy::never);
   std::mt19937_64 rng(3);
-  auto scrape_targets = [&](int from, int to) {
-    for (int k = from; k < to; ++k) {
-      write_batch b;
-      for (int target = 0; target < 12; ++target) {
-        const timestamp_ms t = t0 + k * 15'000 + target * 1000 + static_cast<timestamp_ms>(rng() % 20);
-        for (int i = 0; i < 25; ++i)
-          b.items.push_back({labels{{"__name__", "m" + std::to_string(i)}, {"target", std::to_string(target)}},
-                             {{t, static_cast<double>(k * (i + 1) + target)}}});
-      }
-      f.append(b);
-    }
+  auto scrape_range = [&](int from, int to) {
+    scrape_targets(f, rng, from, to, 12, 25, [](int k, int i, int g) { return double(k * (i + 1) + g); });
   };
-  scrape_targets(0, 200);
+  scrape_range(0, 200);
   const auto want = everything(f);
   BOOST_REQUIRE_EQUAL(want.size(), 300u);
   f.close();
@@ -130,11 +140,11 @@ BOOST_AUTO_TEST_CASE(scrape_targets_keep_their_timestamps_once_and_every_path_re
   // New scrapes: the series resume after their sealed records (the last
   // record becomes the open chunk again); compacted again, the older
   // samples sit in shared-column records before the series' last one.
-  scrape_targets(200, 330);
+  scrape_range(200, 330);
   f.close();
   BOOST_REQUIRE(compact_dense(f.opts).has_value());
   f.reopen();
-  scrape_targets(330, 331);
+  scrape_range(330, 331);
   // Late samples into such a record (merged: decoded, re-encoded).
   write_batch late;
   for (int target = 0; target < 12; ++target)
@@ -185,19 +195,7 @@ BOOST_AUTO_TEST_CASE(a_late_sample_lands_in_an_older_shared_column_record) {
   // it is merged (the record decoded - columns resolved - and rewritten).
   shard_fixture f(fsync_policy::never);
   std::mt19937_64 rng(5);
-  auto scrape_range = [&](int from, int to) {
-    for (int k = from; k < to; ++k) {
-      write_batch b;
-      for (int target = 0; target < 4; ++target) {
-        const timestamp_ms t = t0 + k * 15'000 + target * 1000 + static_cast<timestamp_ms>(rng() % 20);
-        for (int i = 0; i < 10; ++i)
-          b.items.push_back({labels{{"__name__", "m" + std::to_string(i)}, {"target", std::to_string(target)}},
-                             {{t, static_cast<double>(k + i)}}});
-      }
-      f.append(b);
-    }
-  };
-  scrape_range(0, 700);
+  scrape_targets(f, rng, 0, 700, 4, 10, [](int k, int i, int) { return double(k + i); });
   const auto want = everything(f);
   f.close();
   BOOST_REQUIRE(compact_dense(f.opts).has_value());
