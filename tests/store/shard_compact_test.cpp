@@ -47,16 +47,27 @@ void scrape(shard_fixture& f, int n, int scrapes, int first = 0) {
 
 std::vector<series> everything(shard_fixture& f) { return f.select({re("__name__", ".+")}); }
 
+/// A read txn on the (closed) shard in `dir`.
+struct closed_shard {
+  lmdb::env e;
+  lmdb::txn t; ///< after e: ends first
+  explicit closed_shard(const std::string& dir) {
+    auto env = lmdb::env::open_read_only(dir);
+    BOOST_REQUIRE(env.has_value());
+    e = std::move(*env);
+    auto txn = lmdb::txn::begin(e, true);
+    BOOST_REQUIRE(txn.has_value());
+    t = std::move(*txn);
+  }
+};
+
 /// meta["format_version"] of the (closed) shard in `dir`.
 int format_of(const std::string& dir) {
-  auto e = lmdb::env::open_read_only(dir);
-  BOOST_REQUIRE(e.has_value());
-  auto t = lmdb::txn::begin(*e, true);
-  BOOST_REQUIRE(t.has_value());
-  auto meta = t->open_dbi("meta", 0u);
+  closed_shard s(dir);
+  auto meta = s.t.open_dbi("meta", 0u);
   BOOST_REQUIRE(meta.has_value());
   lmdb::bytes v;
-  BOOST_REQUIRE(t->get(*meta, lmdb::as_bytes(meta_format_key), &v).is_ok());
+  BOOST_REQUIRE(s.t.get(*meta, lmdb::as_bytes(meta_format_key), &v).is_ok());
   BOOST_REQUIRE_EQUAL(v.size(), 1u);
   return v[0];
 }
@@ -64,26 +75,20 @@ int format_of(const std::string& dir) {
 /// Entries of sub-database `name` of the (closed) shard in `dir` (0 when it
 /// has none).
 std::size_t entries_of(const std::string& dir, const char* name) {
-  auto e = lmdb::env::open_read_only(dir);
-  BOOST_REQUIRE(e.has_value());
-  auto t = lmdb::txn::begin(*e, true);
-  BOOST_REQUIRE(t.has_value());
-  auto d = t->open_dbi(name, 0u);
+  closed_shard s(dir);
+  auto d = s.t.open_dbi(name, 0u);
   if (!d) return 0;
-  auto st = t->stat(*d);
+  auto st = s.t.stat(*d);
   BOOST_REQUIRE(st.has_value());
   return st->ms_entries;
 }
 
 /// Chunk records of each encoding in the (closed) shard in `dir`.
 std::map<int, std::size_t> encodings_of(const std::string& dir) {
-  auto e = lmdb::env::open_read_only(dir);
-  BOOST_REQUIRE(e.has_value());
-  auto t = lmdb::txn::begin(*e, true);
-  BOOST_REQUIRE(t.has_value());
-  auto d = t->open_dbi("chunks", 0u);
+  closed_shard s(dir);
+  auto d = s.t.open_dbi("chunks", 0u);
   BOOST_REQUIRE(d.has_value());
-  auto c = lmdb::cursor::open(*t, *d);
+  auto c = lmdb::cursor::open(s.t, *d);
   BOOST_REQUIRE(c.has_value());
   std::map<int, std::size_t> out;
   for (auto at = c->move(MDB_FIRST); at && *at; at = c->move(MDB_NEXT)) ++out[c->value()[1]];
